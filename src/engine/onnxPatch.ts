@@ -1,0 +1,183 @@
+import type { BertShape } from './bertConfig';
+import { EngineError } from './errors';
+import { attentionOutputs, DataType, encodeModel, GraphWriter, maskInputs } from './onnxGraph';
+import { onnx } from './onnxProto.js';
+
+const FUSED_OPS = new Set(['Attention', 'MultiHeadAttention', 'PackedAttention', 'PackedMultiHeadAttention', 'GroupQueryAttention']);
+
+interface Node {
+  name: string;
+  opType: string;
+  domain: string;
+  input: string[];
+  output: string[];
+}
+interface DecodedGraph {
+  node: Node[];
+  initializer: { name: string; dataType: number; dataLocation: number; externalData: { key: string; value: string }[]; rawData: Uint8Array }[];
+  input: { name: string }[];
+  output: { name: string }[];
+}
+
+export interface PatchedGraph {
+  modelBytes: Uint8Array;
+  /** The graph's own outputs (logits or hidden states), before the attentions. */
+  modelOutputs: string[];
+}
+
+function decodeModel(bytes: Uint8Array, fileName: string): onnx.ModelProto {
+  try {
+    const model = onnx.ModelProto.decode(bytes);
+    if (!model.graph?.node?.length) throw new Error('no graph');
+    return model;
+  } catch (e) {
+    throw new EngineError('corrupt', `${fileName} is not a readable ONNX model (${(e as Error).message}). It may be truncated: download it again.`);
+  }
+}
+
+function layerOf(name: string): number | null {
+  const m = /\/layer\.(\d+)\//.exec(name);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * Patches an exported BERT ONNX graph (Hugging Face / optimum / transformers.js layout): each
+ * layer's attention Softmax gets the head-mask ops after it and becomes a graph output, and each
+ * layer's output gets the layer mask. Fused-attention graphs are refused: they have no map to tap.
+ */
+export function patchExportedGraph(
+  bytes: Uint8Array,
+  shape: BertShape,
+  fileName = 'model.onnx',
+  externalFiles: ReadonlyMap<string, Uint8Array> = new Map(),
+): PatchedGraph {
+  const model = decodeModel(bytes, fileName);
+  // Decoded messages have every field set (protobufjs fills defaults), so these narrow types hold.
+  const graph = model.graph as unknown as DecodedGraph;
+  const fused = graph.node.find((n) => n.domain === 'com.microsoft' && FUSED_OPS.has(n.opType));
+  if (fused) {
+    throw new EngineError(
+      'fused-attention',
+      `${fileName} computes attention in one fused kernel (com.microsoft ${fused.opType}), so its attention maps cannot be read. ` +
+        'Use an export without ONNX Runtime transformer optimisations (for example onnx/model.onnx or onnx/model_quantized.onnx from transformers.js), ' +
+        'or load the checkpoint (model.safetensors or pytorch_model.bin) instead.',
+    );
+  }
+  const opsetEntry = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
+  const opset = Number(opsetEntry?.version ?? 0);
+  if (opset < 11) throw new EngineError('unsupported-graph', `${fileName} uses ONNX opset ${opset}; opset 11 or newer is needed.`);
+  const inputNames = new Set(graph.input.map((i) => i.name));
+  if (!inputNames.has('input_ids') || !inputNames.has('attention_mask')) {
+    throw new EngineError('unsupported-graph', `${fileName} has no input_ids / attention_mask inputs, so it is not a BERT export Head Atlas can read.`);
+  }
+
+  const softmaxes = graph.node
+    .map((node, index) => ({ node, index, layer: layerOf(node.name) }))
+    .filter((s) => s.node.opType === 'Softmax' && s.layer !== null && s.node.name.includes('/attention/'));
+  softmaxes.sort((a, b) => a.layer! - b.layer!);
+  if (softmaxes.length !== shape.layers || softmaxes.some((s, i) => s.layer !== i)) {
+    throw new EngineError(
+      'unsupported-graph',
+      `${fileName} has ${softmaxes.length} attention Softmax nodes named by layer, but config.json has ${shape.layers} layers. ` +
+        'Head Atlas needs an export whose node names follow the module path (/encoder/layer.N/attention/self/Softmax), as Hugging Face exports do.',
+    );
+  }
+
+  if (graph.initializer.some((t) => t.dataType === DataType.FLOAT16)) {
+    throw new EngineError(
+      'unsupported-graph',
+      `${fileName} stores its weights in float16; Head Atlas does not patch float16 graphs yet. Use onnx/model.onnx or model_quantized.onnx, or the checkpoint (float16 checkpoints are widened to float32).`,
+    );
+  }
+  const initializerNames = new Set(graph.initializer.map((t) => t.name));
+  const consumers = new Map<string, Node[]>();
+  for (const node of graph.node) for (const input of node.input) {
+    if (!consumers.has(input)) consumers.set(input, []);
+    consumers.get(input)!.push(node);
+  }
+  const rewire = (from: string, to: string) => {
+    for (const node of consumers.get(from) ?? []) node.input = node.input.map((i) => (i === from ? to : i));
+  };
+
+  // A layer's output is the one tensor its nodes hand to later nodes; its input is what the
+  // attention block's residual Add reads from outside the layer.
+  const boundaries = softmaxes.map(({ layer }) => {
+    const prefix = `/layer.${layer}/`;
+    const inLayer = graph.node.filter((n) => n.name.includes(prefix));
+    const inLayerSet = new Set(inLayer);
+    const produced = new Set(inLayer.flatMap((n) => n.output));
+    const outputs = [...produced].filter((t) =>
+      (consumers.get(t) ?? []).some((c) => !inLayerSet.has(c)) || graph.output.some((o) => o.name === t),
+    );
+    const residual = inLayer.find(
+      (n) => n.opType === 'Add' && n.name.includes('/attention/output/') && n.input.some((t) => !produced.has(t) && !initializerNames.has(t)),
+    );
+    if (!residual || outputs.length !== 1) {
+      throw new EngineError('unsupported-graph', `Could not find where layer ${layer} begins and ends in ${fileName}, so layer masking cannot be added.`);
+    }
+    const producer = inLayer.find((n) => n.output.includes(outputs[0]))!;
+    const input = residual.input.find((t) => !produced.has(t) && !initializerNames.has(t))!;
+    return { input, output: outputs[0], producer, lastIndex: graph.node.indexOf(producer) };
+  });
+
+  const g = new GraphWriter(opset);
+  const prelude = g.maskTensors('attention_mask');
+  const preludeNodes = g.nodes.splice(0);
+  // New nodes go right after their producers, so the node list stays topologically sorted.
+  const insertAfter = new Map<number, Node[]>();
+  const queue = (index: number, nodes: Node[]) => insertAfter.set(index, [...(insertAfter.get(index) ?? []), ...nodes]);
+
+  softmaxes.forEach(({ node, index, layer }) => {
+    const used = g.maskedAttention(node.output[0], prelude.uniform, layer!, shape.heads, `/encoder/layer.${layer}/attention/self`);
+    rewire(node.output[0], used);
+    queue(index, g.nodes.splice(0) as unknown as Node[]);
+  });
+  // The layer's output tensor keeps its name (later layers, the pooler and graph outputs read it);
+  // its producer now writes the unmasked value under a new name.
+  boundaries.forEach(({ input, output, producer, lastIndex }, layer) => {
+    const unmasked = `${output}/unmasked`;
+    producer.output = producer.output.map((o) => (o === output ? unmasked : o));
+    g.maskedLayer(input, unmasked, layer, `/encoder/layer.${layer}`, output);
+    queue(lastIndex, g.nodes.splice(0) as unknown as Node[]);
+  });
+
+  const nodes = [...preludeNodes] as unknown as Node[];
+  graph.node.forEach((node, i) => {
+    nodes.push(node);
+    nodes.push(...(insertAfter.get(i) ?? []));
+  });
+  graph.node = nodes;
+  graph.initializer.push(...(g.initializers as unknown as DecodedGraph['initializer']));
+  graph.input.push(...(maskInputs(shape.layers, shape.heads) as DecodedGraph['input']));
+  const modelOutputs = graph.output.map((o) => o.name);
+  graph.output.push(...(attentionOutputs(shape.layers) as DecodedGraph['output']));
+  inlineExternalData(graph, externalFiles, fileName);
+  return { modelBytes: encodeModel(model), modelOutputs };
+}
+
+const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;
+
+/** The external data files (e.g. model.onnx_data) an ONNX file keeps its weights in, relative to it. */
+export function externalDataLocations(bytes: Uint8Array, fileName = 'model.onnx'): string[] {
+  const graph = decodeModel(bytes, fileName).graph as unknown as DecodedGraph;
+  const locations = graph.initializer
+    .filter((t) => t.dataLocation === EXTERNAL)
+    .map((t) => t.externalData.find((e) => e.key === 'location')?.value ?? '');
+  return [...new Set(locations)].filter(Boolean);
+}
+
+/** Moves external weights into the graph as raw data (views; encoding copies them once). */
+function inlineExternalData(graph: DecodedGraph, files: ReadonlyMap<string, Uint8Array>, fileName: string) {
+  for (const t of graph.initializer) {
+    if (t.dataLocation !== EXTERNAL) continue;
+    const entry = (key: string) => t.externalData.find((e) => e.key === key)?.value;
+    const file = files.get(entry('location') ?? '');
+    if (!file) throw new EngineError('not-found', `${fileName} keeps ${t.name} in ${entry('location')}, which is missing.`);
+    const offset = Number(entry('offset') ?? 0);
+    const length = entry('length') === undefined ? file.byteLength - offset : Number(entry('length'));
+    if (offset + length > file.byteLength) throw new EngineError('corrupt', `${entry('location')} is shorter than ${fileName} says; download it again.`);
+    t.rawData = file.subarray(offset, offset + length);
+    t.dataLocation = onnx.TensorProto.DataLocation.DEFAULT;
+    t.externalData = [];
+  }
+}
