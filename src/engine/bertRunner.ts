@@ -63,6 +63,12 @@ export function maskInputValues(shape: Pick<BertShape, 'layers' | 'heads'>, mask
   return { headMask, headUniform, layerMask };
 }
 
+/** ORT copies outputs out of wasm memory into arrays of their own; this keeps that true, so results transfer to the page without a copy. */
+function ownBuffer(a: Float32Array): Float32Array {
+  const owned = a.byteOffset === 0 && a.buffer.byteLength === a.byteLength && !(typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer);
+  return owned ? a : a.slice();
+}
+
 /** One ORT session of a BERT graph with attention outputs and mask inputs; every mask runs on it. */
 export class BertRunner {
   private constructor(
@@ -137,7 +143,7 @@ export class BertRunner {
     // ORT needs at least one output to fetch.
     if (fetches.length === 0) fetches.push(this.session.outputNames[0]);
     const results = await this.session.run(feeds, fetches);
-    const floats = (name: string) => (fetches.includes(name) ? (results[name].data as Float32Array) : null);
+    const floats = (name: string) => (fetches.includes(name) ? ownBuffer(results[name].data as Float32Array) : null);
     return {
       batchSize: batch.length,
       seqLen,

@@ -1,0 +1,44 @@
+// The page's handle on the engine worker. Switching backend starts a fresh worker: ONNX Runtime's
+// backend and thread count are fixed once it starts.
+import * as Comlink from 'comlink';
+import type { Backend, BackendInfo, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult } from './engineHost';
+import type { ModelFormat } from './loadModel';
+import type { Encoding } from './tokenizer';
+import type { EngineWorkerApi } from './worker';
+
+export type { Backend, BackendInfo, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult };
+
+export interface EngineClient {
+  readonly backend: BackendInfo;
+  load(spec: ModelSpec, options?: { format?: ModelFormat | 'auto'; onnxFile?: string; jobId?: string }, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
+  tokenize(modelId: string, textA: string, textB: string | null): Promise<Encoding>;
+  run(modelId: string, request: RunRequest, jobId?: string): Promise<RunResult>;
+  cancel(jobId: string): Promise<void>;
+  terminate(): void;
+}
+
+/** WASM threads: all cores up to 4, set explicitly (ORT's default is 1 on a 2-core machine). */
+export function defaultThreads(): number {
+  return Math.min(4, navigator.hardwareConcurrency || 1);
+}
+
+export function webgpuExposed(): boolean {
+  return typeof navigator !== 'undefined' && 'gpu' in navigator;
+}
+
+export async function startEngine(backend: Backend, numThreads = defaultThreads()): Promise<EngineClient> {
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'head-atlas-engine' });
+  const remote = Comlink.wrap<EngineWorkerApi>(worker);
+  const info = await remote.init({ backend, numThreads, appBaseUrl: document.baseURI });
+  return {
+    backend: info,
+    load: (spec, options = {}, onProgress) => remote.load(spec, options, onProgress ? Comlink.proxy(onProgress) : undefined),
+    tokenize: (modelId, textA, textB) => remote.tokenize(modelId, textA, textB),
+    run: (modelId, request, jobId) => remote.run(modelId, request, jobId),
+    cancel: (jobId) => remote.cancel(jobId),
+    terminate: () => {
+      remote[Comlink.releaseProxy]();
+      worker.terminate();
+    },
+  };
+}
