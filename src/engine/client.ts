@@ -12,6 +12,7 @@ export interface EngineClient {
   readonly backend: BackendInfo;
   load(spec: ModelSpec, options?: { format?: ModelFormat | 'auto'; onnxFile?: string; jobId?: string }, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo>;
   tokenize(modelId: string, textA: string, textB: string | null): Promise<Encoding>;
+  tokenOf(modelId: string, ids: number[]): Promise<string[]>;
   run(modelId: string, request: RunRequest, jobId?: string): Promise<RunResult>;
   cancel(jobId: string): Promise<void>;
   terminate(): void;
@@ -34,6 +35,7 @@ export async function startEngine(backend: Backend, numThreads = defaultThreads(
     backend: info,
     load: (spec, options = {}, onProgress) => remote.load(spec, options, onProgress ? Comlink.proxy(onProgress) : undefined),
     tokenize: (modelId, textA, textB) => remote.tokenize(modelId, textA, textB),
+    tokenOf: (modelId, ids) => remote.tokenOf(modelId, ids),
     run: (modelId, request, jobId) => remote.run(modelId, request, jobId),
     cancel: (jobId) => remote.cancel(jobId),
     terminate: () => {

@@ -147,7 +147,8 @@ export class LocalFilesSource implements ModelSource {
   }
 
   async fetchFile(path: string, options: FetchOptions = {}): Promise<Uint8Array | null> {
-    const blob = this.byPath.get(path);
+    // Dropped files lose their folders (onnx/model.onnx arrives as model.onnx): match by name then.
+    const blob = this.byPath.get(path) ?? this.byPath.get(path.slice(path.lastIndexOf('/') + 1));
     if (!blob) return null;
     const bytes = new Uint8Array(await blob.arrayBuffer());
     options.onProgress?.({ file: path, loaded: bytes.byteLength, total: bytes.byteLength, cached: true });

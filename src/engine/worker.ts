@@ -79,6 +79,7 @@ const api = {
   },
 
   tokenize: (modelId: string, textA: string, textB: string | null) => ready().tokenize(modelId, textA, textB),
+  tokenOf: (modelId: string, ids: number[]) => ready().tokenOf(modelId, ids),
 
   async run(modelId: string, request: RunRequest, jobId?: string) {
     const { resultBuffers } = await import('./engineHost');

@@ -1,6 +1,5 @@
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// @ts-expect-error: a plain .mjs script without types
 import { startFixtureHub } from '../../../scripts/fixture-hub.mjs';
 import { EngineHost, type LoadProgress } from '../engineHost';
 import { isEngineError } from '../errors';

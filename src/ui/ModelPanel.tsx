@@ -1,0 +1,111 @@
+import { useEffect, useState, type DragEvent } from 'react';
+import type { ModelFormat } from '../engine/loadModel';
+
+export interface BundledModel {
+  name: string;
+  title: string;
+  description: string;
+}
+
+interface Props {
+  modelText: string;
+  hubHost: string;
+  format: ModelFormat | 'auto';
+  busy: boolean;
+  onLoad(modelText: string, hubHost: string, format: ModelFormat | 'auto'): void;
+  onFiles(label: string, files: { path: string; blob: Blob }[], format: ModelFormat | 'auto'): void;
+}
+
+/** Where the model comes from: a bundled model, a Hub id (any Hub-layout host), or a local folder. */
+export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles }: Props) {
+  const [text, setText] = useState(modelText);
+  const [host, setHost] = useState(hubHost);
+  const [fmt, setFmt] = useState(format);
+  const [bundled, setBundled] = useState<BundledModel[]>([]);
+  const [dragging, setDragging] = useState(false);
+  useEffect(() => setText(modelText), [modelText]);
+  useEffect(() => {
+    fetch(new URL('models/index.json', document.baseURI))
+      .then((r) => (r.ok ? r.json() : []))
+      .then(setBundled)
+      .catch(() => setBundled([]));
+  }, []);
+
+  const pickFiles = (list: FileList | null) => {
+    if (!list?.length) return;
+    const files = [...list].map((f) => ({ path: f.webkitRelativePath || f.name, blob: f as Blob }));
+    const top = files[0].path.includes('/') ? files[0].path.split('/')[0] : 'local files';
+    onFiles(top, files, fmt);
+  };
+  const onDrop = async (e: DragEvent) => {
+    e.preventDefault();
+    setDragging(false);
+    pickFiles(e.dataTransfer.files);
+  };
+
+  return (
+    <form
+      className={`model-panel${dragging ? ' dragging' : ''}`}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onLoad(text.trim(), host.trim(), fmt);
+      }}
+      onDragOver={(e) => {
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={() => setDragging(false)}
+      onDrop={onDrop}
+    >
+      <label>
+        Model
+        <input
+          name="model"
+          list="bundled-models"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          placeholder="owner/name@revision or bundled:name"
+          spellCheck={false}
+          size={34}
+        />
+        <datalist id="bundled-models">
+          {bundled.map((m) => (
+            <option key={m.name} value={`bundled:${m.name}`}>
+              {m.title}
+            </option>
+          ))}
+          <option value="google-bert/bert-base-uncased">bert-base-uncased (Hub, 440 MB)</option>
+          <option value="textattack/bert-base-uncased-SST-2">bert-base-uncased fine-tuned on SST-2 (Hub)</option>
+        </datalist>
+      </label>
+      <label>
+        Weights
+        <select name="format" value={fmt} onChange={(e) => setFmt(e.target.value as ModelFormat | 'auto')}>
+          <option value="auto">auto</option>
+          <option value="safetensors">safetensors</option>
+          <option value="pytorch">pytorch_model.bin</option>
+          <option value="onnx">ONNX</option>
+        </select>
+      </label>
+      <details className="hub-host">
+        <summary>Hub host</summary>
+        <input name="hub-host" value={host} onChange={(e) => setHost(e.target.value)} spellCheck={false} size={28} />
+      </details>
+      <button type="submit" disabled={busy}>
+        Load
+      </button>
+      <label className="file-button">
+        Open folder…
+        <input
+          type="file"
+          name="folder"
+          // @ts-expect-error: webkitdirectory is not in React's types
+          webkitdirectory=""
+          multiple
+          onChange={(e) => pickFiles(e.target.files)}
+        />
+      </label>
+      <span className="hint">or drop model files here</span>
+    </form>
+  );
+}
