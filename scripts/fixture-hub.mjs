@@ -1,6 +1,8 @@
 // Serves fixtures/hub/ in the Hugging Face Hub layout ({host}/{repo}/resolve/{revision}/{file}),
 // so the app's real Hub-loading code runs against local files in tests. Revision "main" is the
 // folder itself; another revision is served only if the folder's REVISIONS file lists it.
+// A repo named `<name>-truncated` serves <name> with its weight files cut in half, as a broken
+// download leaves them.
 // Usage: node scripts/fixture-hub.mjs [port]
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -22,7 +24,9 @@ export function startFixtureHub(port = 0, root = ROOT) {
       res.end('Entry not found');
     };
     if (!m) return send404();
-    const [, repo, revisionEncoded, file] = m;
+    const [, requested, revisionEncoded, file] = m;
+    const truncated = requested.endsWith('-truncated');
+    const repo = truncated ? requested.slice(0, -'-truncated'.length) : requested;
     const revision = decodeURIComponent(revisionEncoded);
     const folder = normalize(join(root, repo));
     if (!folder.startsWith(root)) return send404();
@@ -32,8 +36,10 @@ export function startFixtureHub(port = 0, root = ROOT) {
     }
     const path = normalize(join(folder, decodeURIComponent(file)));
     if (!path.startsWith(folder) || !existsSync(path) || !statSync(path).isFile()) return send404();
-    res.writeHead(200, { 'Content-Length': statSync(path).size, 'Content-Type': 'application/octet-stream' });
-    createReadStream(path).pipe(res);
+    const size = statSync(path).size;
+    const length = truncated && /\.(safetensors|bin|onnx)$/.test(path) ? Math.floor(size / 2) : size;
+    res.writeHead(200, { 'Content-Length': length, 'Content-Type': 'application/octet-stream' });
+    createReadStream(path, { start: 0, end: length - 1 }).pipe(res);
   });
   return new Promise((resolve) => {
     server.listen(port, '127.0.0.1', () => {

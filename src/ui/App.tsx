@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { ModelSpec, RunResult } from '../engine/client';
-import type { ModelFormat } from '../engine/loadModel';
+import type { RunResult } from '../engine/client';
 import { AttentionGrid } from './AttentionGrid';
 import { Messages, type Message } from './Messages';
 import { ModelPanel } from './ModelPanel';
@@ -37,13 +36,11 @@ export function App() {
     if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}`);
   }, [state]);
 
-  const loadSpec = useCallback((spec: ModelSpec, format: ModelFormat | 'auto') => void load(spec, format), [load]);
-
   // Load the URL's model once the engine is up (and again after a backend switch).
   useEffect(() => {
     if (!client) return;
     try {
-      loadSpec(specOfModelText(state.model, state.hubHost), state.format);
+      void load(specOfModelText(state.model, state.hubHost), state.format);
     } catch (e) {
       report((e as Error).message);
     }
@@ -94,16 +91,16 @@ export function App() {
           hubHost={state.hubHost}
           format={state.format}
           busy={!client}
-          onLoad={(modelText, hubHost, format) => {
+          onLoad={async (modelText, hubHost, format) => {
             try {
-              loadSpec(specOfModelText(modelText, hubHost), format);
-              setState((s) => ({ ...s, model: modelText, hubHost: hubHost || s.hubHost, format }));
+              // The link follows the model only once it has loaded, so it never points at a broken one.
+              if (await load(specOfModelText(modelText, hubHost), format)) setState((s) => ({ ...s, model: modelText, hubHost: hubHost || s.hubHost, format }));
             } catch (e) {
               report((e as Error).message);
             }
           }}
           onFiles={(label, files, format) => {
-            loadSpec({ kind: 'files', label, files }, format);
+            void load({ kind: 'files', label, files }, format);
             report(`Loading ${label} from your disk. Local files are not part of the page's link.`, 'notice');
           }}
         />

@@ -44,17 +44,19 @@ export function useEngine(choice: BackendChoice, onError: (message: string) => v
   }, [choice]);
 
   const load = useCallback(
-    async (spec: ModelSpec, format: ModelFormat | 'auto') => {
-      if (!client) return;
+    async (spec: ModelSpec, format: ModelFormat | 'auto'): Promise<ModelInfo | null> => {
+      if (!client) return null;
       const jobId = `load-${++jobRef.current}`;
       const label = spec.kind === 'hub' ? `${spec.repo}@${spec.revision}` : spec.kind === 'bundled' ? spec.name : spec.label;
       setLoading({ label, progress: null, bytesDone: 0 });
       try {
         const info = await client.load(spec, { format, jobId }, (p) => setLoading((s) => (s ? { ...s, progress: p } : s)));
-        if (jobRef.current !== Number(jobId.slice(5))) return; // a newer load started
+        if (jobRef.current !== Number(jobId.slice(5))) return null; // a newer load started
         setModel(info);
+        return info;
       } catch (e) {
         if ((e as { code?: string }).code !== 'cancelled') onErrorRef.current((e as Error).message);
+        return null;
       } finally {
         if (jobRef.current === Number(jobId.slice(5))) setLoading(null);
       }

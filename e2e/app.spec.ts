@@ -1,0 +1,145 @@
+import { expect, test, type Page } from '@playwright/test';
+import { fileURLToPath } from 'node:url';
+import { HUB } from '../playwright.config';
+
+const ARTIFACTS = 'e2e-artifacts';
+
+async function gridIsDrawn(page: Page, layers: number, heads: number) {
+  const grid = page.getByTestId('attention-grid');
+  await expect(grid).toHaveAttribute('data-layers', String(layers));
+  await expect(grid).toHaveAttribute('data-heads', String(heads));
+  // Every cell has pixels of more than one colour (a blank or flat cell would not).
+  const flatCells = await grid.evaluate((canvas: HTMLCanvasElement) => {
+    const ctx = canvas.getContext('2d')!;
+    const rows = Number(canvas.dataset.layers);
+    const cols = Number(canvas.dataset.heads);
+    const cellW = canvas.width / cols;
+    const cellH = canvas.height / rows;
+    let flat = 0;
+    for (let l = 0; l < rows; l++) for (let h = 0; h < cols; h++) {
+      const data = ctx.getImageData(h * cellW, l * cellH + 14, cellW - 4, cellH - 18).data;
+      const colours = new Set<number>();
+      for (let i = 0; i < data.length; i += 4) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      if (colours.size < 3) flat++;
+    }
+    return flat;
+  });
+  expect(flatCells).toBe(0);
+}
+
+async function loadModel(page: Page, model: string, format = 'auto') {
+  await page.locator('details.hub-host').evaluate((d: HTMLDetailsElement) => (d.open = true));
+  await page.locator('input[name="hub-host"]').fill(HUB);
+  await page.locator('input[name="model"]').fill(model);
+  await page.locator('select[name="format"]').selectOption(format);
+  await page.getByRole('button', { name: 'Load' }).click();
+}
+
+test('opens on the bundled model with no network, and shows tokens, prediction and the grid', async ({ page }) => {
+  const external: string[] = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (!['localhost', '127.0.0.1'].includes(url.hostname)) external.push(r.url());
+  });
+  await page.goto('/');
+  await expect(page.getByTestId('model-info')).toContainText('3 layers × 4 heads');
+  await expect(page.locator('.backend-in-use')).toContainText('running on WASM (2 threads)');
+  await gridIsDrawn(page, 3, 4);
+  await expect(page.locator('.token-chips li').first()).toHaveText('[CLS]');
+  await expect(page.getByRole('table', { name: 'Prediction' })).toContainText('positive');
+  await page.screenshot({ path: `${ARTIFACTS}/app-default.png`, fullPage: true });
+  expect(external).toEqual([]);
+});
+
+test('switching backend restarts the engine; WebGPU without an adapter falls back to WASM and says so', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('model-info')).toBeVisible();
+  await page.locator('select[name="backend"]').selectOption('webgpu');
+  await expect(page.locator('.fallback')).toContainText('WebGPU is not available here');
+  await expect(page.locator('.backend-in-use')).toContainText('running on WASM');
+  await gridIsDrawn(page, 3, 4);
+  expect(page.url()).toContain('backend=webgpu');
+  await page.reload();
+  await expect(page.locator('select[name="backend"]')).toHaveValue('webgpu');
+  await page.locator('select[name="backend"]').selectOption('wasm');
+  await expect(page.locator('.fallback')).toHaveCount(0);
+  await gridIsDrawn(page, 3, 4);
+});
+
+test('loads from a Hub host, fills [MASK], and a reload reads the weights from the cache', async ({ page }) => {
+  await page.goto('/?a=the+cat+sat+on+the+%5BMASK%5D+.');
+  await expect(page.getByTestId('model-info')).toBeVisible();
+  await loadModel(page, 'head-atlas/tiny-bert-mlm');
+  await expect(page.getByTestId('model-info')).toContainText('head-atlas/tiny-bert-mlm@main');
+  await expect(page.getByTestId('model-info')).toContainText('masked-lm');
+  await expect(page.getByRole('list', { name: 'Mask fills' })).toContainText('[MASK] at 6');
+  await expect(page.getByRole('list', { name: 'Mask fills' }).locator('.fill')).toHaveCount(5);
+  expect(page.url()).toContain('model=head-atlas%2Ftiny-bert-mlm');
+
+  const weightRequests: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(HUB) && /model\.safetensors|config\.json/.test(r.url())) weightRequests.push(r.url());
+  });
+  await page.reload();
+  await expect(page.getByTestId('model-info')).toContainText('head-atlas/tiny-bert-mlm@main');
+  expect(weightRequests).toEqual([]);
+});
+
+test('bad models get a clear message and leave the app as it was', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('model-info')).toContainText('tiny-bert-sst2');
+  const cases: [string, string, RegExp][] = [
+    ['head-atlas/no-such-model', 'auto', /no-such-model@main has no config\.json/],
+    ['head-atlas/not-bert', 'auto', /model_type "gpt2"/],
+    ['head-atlas/tiny-bert-fused', 'onnx', /fused kernel \(com\.microsoft Attention\)/],
+    ['head-atlas/tiny-bert-missing', 'auto', /lacks 2 tensor\(s\).*encoder\.layer\.1\.attention\.self\.key/],
+    ['head-atlas/tiny-bert-truncated', 'auto', /model\.safetensors is not a valid safetensors file.*truncated/],
+    ['head-atlas/tiny-bert-truncated', 'onnx', /model\.onnx is not a readable ONNX model/],
+    ['not a model id!', 'auto', /is not a Hub model id/],
+  ];
+  for (const [model, format, message] of cases) {
+    await loadModel(page, model, format);
+    const alert = page.getByRole('alert').last();
+    await expect(alert).toContainText(message);
+    // The model that was loaded is still loaded and still runs.
+    await expect(page.getByTestId('model-info')).toContainText('bundled:tiny-bert-sst2');
+    await page.locator('textarea[name="text-a"]').fill(`still good after ${model}`);
+    await expect(page.locator('.token-chips li').nth(2)).toHaveText('good');
+    await alert.getByRole('button', { name: 'Dismiss' }).click();
+  }
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  // The link still names the model that works.
+  expect(new URL(page.url()).searchParams.get('model')).toBeNull();
+  await page.screenshot({ path: `${ARTIFACTS}/app-after-errors.png`, fullPage: true });
+});
+
+test('a text longer than the model takes is truncated with a notice', async ({ page }) => {
+  await page.goto('/');
+  await page.locator('textarea[name="text-a"]').fill('the movie was good . '.repeat(30));
+  await expect(page.locator('.truncation')).toContainText('this model takes at most 64, so it was cut to 64');
+  await expect(page.locator('.token-chips li')).toHaveCount(64);
+  await gridIsDrawn(page, 3, 4);
+});
+
+test('opens a model folder from disk', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('model-info')).toBeVisible();
+  await page.locator('select[name="format"]').selectOption('onnx');
+  await page.locator('input[name="folder"]').setInputFiles(fileURLToPath(new URL('../fixtures/hub/head-atlas/tiny-bert-mlm', import.meta.url)));
+  await expect(page.getByTestId('model-info')).toContainText('tiny-bert-mlm · 3 layers × 4 heads · onnx · masked-lm');
+});
+
+test('a malformed or hostile link is reported, replaced by defaults, and never runs markup', async ({ page }) => {
+  let dialogs = 0;
+  page.on('dialog', (d) => {
+    dialogs++;
+    void d.dismiss();
+  });
+  await page.goto('/?model=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&backend=cuda&hub=javascript:alert(1)&a=%3Cscript%3Ealert(2)%3C%2Fscript%3E%3Cimg%20src%3Dx%20onerror%3Dalert(3)%3E');
+  await expect(page.getByRole('status').filter({ hasText: '"model" value was not understood' })).toBeVisible();
+  await expect(page.getByRole('status').filter({ hasText: '"backend" value was not understood' })).toBeVisible();
+  await expect(page.getByTestId('model-info')).toContainText('bundled:tiny-bert-sst2');
+  await expect(page.locator('.token-chips')).toContainText('script');
+  expect(await page.locator('img[src="x"]').count()).toBe(0);
+  expect(dialogs).toBe(0);
+});
