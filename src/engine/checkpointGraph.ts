@@ -31,25 +31,16 @@ export interface BuiltGraph {
   outputNames: string[];
 }
 
-/** A [rows, cols] row-major matrix transposed, so that MatMul(x, W) computes x Wᵀ as nn.Linear does. */
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  const block = 32;
-  for (let r0 = 0; r0 < rows; r0 += block) {
-    for (let c0 = 0; c0 < cols; c0 += block) {
-      const rEnd = Math.min(r0 + block, rows);
-      const cEnd = Math.min(c0 + block, cols);
-      for (let r = r0; r < rEnd; r++) for (let c = c0; c < cEnd; c++) out[c * rows + r] = data[r * cols + c];
-    }
-  }
-  return out;
-}
-
 /**
  * Builds the ONNX graph of a Hugging Face BERT from its config and weights, with the same ops,
  * order and names as Hugging Face's exporter produces, plus the attention outputs and mask inputs.
  */
-export function buildCheckpointGraph(shape: BertShape, rawWeights: Map<string, StoredTensor>): BuiltGraph {
+export function buildCheckpointGraph(
+  shape: BertShape,
+  rawWeights: Map<string, StoredTensor>,
+  /** false builds the plain graph an exporter would write (no mask inputs, no attention outputs): the baseline for benchmarks and patching. */
+  instrument = true,
+): BuiltGraph {
   const weights = normalizeCheckpointKeys(rawWeights);
   const head = checkpointHead(weights, shape.head);
   const { layers, heads, hidden, intermediate } = shape;
@@ -68,13 +59,22 @@ export function buildCheckpointGraph(shape: BertShape, rawWeights: Map<string, S
     return toFloat32(t);
   };
   const g = new GraphWriter(17);
-  const linear = (x: string, key: string, inDim: number, outDim: number, prefix: string): string => {
+  // nn.Linear as Gemm(transB=1) on [batch * seq, in]: it reads PyTorch's [out, in] weights as
+  // they are, so building the graph copies each weight once (into the model bytes) and never transposes.
+  const rows = g.ints([-1, hidden]);
+  const rowsWide = g.ints([-1, intermediate]);
+  const tokenShape = g.node('Shape', ['input_ids'], '/Shape');
+  const shapeOf = (dim: number) => g.node('Concat', [tokenShape, g.ints([dim])], `/Concat_${dim}`, { axis: 0 });
+  const backTo: Record<number, string> = {};
+  const linear = (x: string, key: string, inDim: number, outDim: number, prefix: string, flat = false): string => {
     const w = required(`${key}.weight`, [outDim, inDim]);
     const b = required(`${key}.bias`, [outDim]);
     if (!w || !b) return '';
-    const wName = g.floats(`${key}.weight`, transpose(w, outDim, inDim), [inDim, outDim]);
-    const bName = g.floats(`${key}.bias`, b, [outDim]);
-    return g.node('Add', [g.node('MatMul', [x, wName], `${prefix}/MatMul`), bName], `${prefix}/Add`);
+    const input = flat ? x : g.node('Reshape', [x, inDim === hidden ? rows : rowsWide], `${prefix}/Reshape_in`);
+    const y = g.node('Gemm', [input, g.floats(`${key}.weight`, w, [outDim, inDim]), g.floats(`${key}.bias`, b, [outDim])], `${prefix}/Gemm`, { transB: 1 });
+    if (flat) return y;
+    backTo[outDim] ??= shapeOf(outDim);
+    return g.node('Reshape', [y, backTo[outDim]], `${prefix}/Reshape_out`);
   };
   const layerNorm = (x: string, key: string, prefix: string): string => {
     const w = required(`${key}.weight`, [hidden]);
@@ -114,7 +114,7 @@ export function buildCheckpointGraph(shape: BertShape, rawWeights: Map<string, S
     const sum = g.node('Add', [g.node('Add', [word, type], '/embeddings/Add'), position], '/embeddings/Add_1');
     hiddenState = layerNorm(sum, 'embeddings.LayerNorm', '/embeddings/LayerNorm');
   }
-  const { additive, uniform } = g.maskTensors('attention_mask');
+  const { additive, uniform } = g.maskTensors('attention_mask', instrument);
   const scale = g.scalar(Math.fround(Math.sqrt(headDim)));
   const splitShape = g.ints([0, 0, heads, headDim]);
   const mergeShape = g.ints([0, 0, hidden]);
@@ -130,17 +130,17 @@ export function buildCheckpointGraph(shape: BertShape, rawWeights: Map<string, S
     const v = split('value', [0, 2, 1, 3]);
     const scores = g.node('Add', [g.node('Div', [g.node('MatMul', [q, k], `${p}/attention/self/MatMul`), scale], `${p}/attention/self/Div`), additive], `${p}/attention/self/Add`);
     const probs = g.node('Softmax', [scores], `${p}/attention/self/Softmax`, { axis: -1 });
-    const used = g.maskedAttention(probs, uniform, l, heads, `${p}/attention/self`);
+    const used = instrument ? g.maskedAttention(probs, uniform, l, heads, `${p}/attention/self`) : probs;
     const context = g.node('Reshape', [g.node('Transpose', [g.node('MatMul', [used, v], `${p}/attention/self/MatMul_1`)], `${p}/attention/self/Transpose_3`, { perm: [0, 2, 1, 3] }), mergeShape], `${p}/attention/self/Reshape_3`);
     const attnDense = linear(context, `${key}.attention.output.dense`, hidden, hidden, `${p}/attention/output/dense`);
     const attnOut = layerNorm(g.node('Add', [attnDense, layerInput], `${p}/attention/output/Add`), `${key}.attention.output.LayerNorm`, `${p}/attention/output/LayerNorm`);
     const inter = activation(linear(attnOut, `${key}.intermediate.dense`, hidden, intermediate, `${p}/intermediate/dense`), `${p}/intermediate/intermediate_act_fn`);
     const ffn = linear(inter, `${key}.output.dense`, intermediate, hidden, `${p}/output/dense`);
     const layerOut = layerNorm(g.node('Add', [ffn, attnOut], `${p}/output/Add`), `${key}.output.LayerNorm`, `${p}/output/LayerNorm`);
-    hiddenState = g.maskedLayer(layerInput, layerOut, l, p);
+    hiddenState = instrument ? g.maskedLayer(layerInput, layerOut, l, p) : layerOut;
   }
 
-  const outputs = attentionOutputs(layers);
+  const outputs = instrument ? attentionOutputs(layers) : [];
   if (head === 'base') {
     g.node('Identity', [hiddenState], '/last_hidden_state/Identity', {}, ['last_hidden_state']);
     outputs.push(valueInfo('last_hidden_state', DataType.FLOAT, ['batch_size', 'sequence_length', hidden]));
@@ -148,19 +148,21 @@ export function buildCheckpointGraph(shape: BertShape, rawWeights: Map<string, S
     const clsWeight = weights.get('classifier.weight');
     const numLabels = clsWeight?.shape[0] ?? shape.numLabels;
     const first = g.node('Gather', [hiddenState, g.ints([0], [])], '/pooler/Gather', { axis: 1 });
-    const pooled = g.node('Tanh', [linear(first, 'pooler.dense', hidden, hidden, '/pooler/dense')], '/pooler/activation/Tanh');
-    const logits = linear(pooled, 'classifier', hidden, numLabels, '/classifier');
+    const pooled = g.node('Tanh', [linear(first, 'pooler.dense', hidden, hidden, '/pooler/dense', true)], '/pooler/activation/Tanh');
+    const logits = linear(pooled, 'classifier', hidden, numLabels, '/classifier', true);
     g.node('Identity', [logits], '/logits/Identity', {}, ['logits']);
     outputs.push(valueInfo('logits', DataType.FLOAT, ['batch_size', numLabels]));
   } else {
     const transformed = layerNorm(activation(linear(hiddenState, 'cls.predictions.transform.dense', hidden, hidden, '/cls/predictions/transform/dense'), '/cls/predictions/transform/transform_act_fn'), 'cls.predictions.transform.LayerNorm', '/cls/predictions/transform/LayerNorm');
     // The decoder is tied to the word embeddings; checkpoints usually omit it.
-    const decoder = weights.has('cls.predictions.decoder.weight') ? required('cls.predictions.decoder.weight', [shape.vocabSize, hidden]) : wordEmbeddings;
     const bias = required('cls.predictions.bias', [shape.vocabSize]);
+    const decoderName = weights.has('cls.predictions.decoder.weight') ? 'cls.predictions.decoder.weight' : 'embeddings.word_embeddings.weight';
+    const decoder = decoderName === 'cls.predictions.decoder.weight' ? required(decoderName, [shape.vocabSize, hidden]) : wordEmbeddings;
     if (decoder && bias) {
-      const w = g.floats('cls.predictions.decoder.weight_t', transpose(decoder, shape.vocabSize, hidden), [hidden, shape.vocabSize]);
-      const logits = g.node('Add', [g.node('MatMul', [transformed, w], '/cls/predictions/decoder/MatMul'), g.floats('cls.predictions.bias', bias, [shape.vocabSize])], '/cls/predictions/decoder/Add');
-      g.node('Identity', [logits], '/logits/Identity', {}, ['logits']);
+      if (decoderName !== 'embeddings.word_embeddings.weight') g.floats(decoderName, decoder, [shape.vocabSize, hidden]);
+      const flat = g.node('Reshape', [transformed, rows], '/cls/predictions/decoder/Reshape_in');
+      const y = g.node('Gemm', [flat, decoderName, g.floats('cls.predictions.bias', bias, [shape.vocabSize])], '/cls/predictions/decoder/Gemm', { transB: 1 });
+      g.node('Reshape', [y, shapeOf(shape.vocabSize)], '/cls/predictions/decoder/Reshape_out', {}, ['logits']);
     }
     outputs.push(valueInfo('logits', DataType.FLOAT, ['batch_size', 'sequence_length', shape.vocabSize]));
   }
@@ -182,7 +184,7 @@ export function buildCheckpointGraph(shape: BertShape, rawWeights: Map<string, S
         valueInfo('input_ids', DataType.INT64, ['batch_size', 'sequence_length']),
         valueInfo('attention_mask', DataType.INT64, ['batch_size', 'sequence_length']),
         valueInfo('token_type_ids', DataType.INT64, ['batch_size', 'sequence_length']),
-        ...maskInputs(layers, heads),
+        ...(instrument ? maskInputs(layers, heads) : []),
       ],
       output: outputs,
     },

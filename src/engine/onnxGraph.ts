@@ -35,10 +35,14 @@ export class GraphWriter {
   readonly initializers: onnx.ITensorProto[] = [];
   private counter = 0;
 
-  constructor(private readonly opset: number) {}
+  /** `namespace` prefixes every name this writer makes, so nodes added to an existing graph cannot collide with its own. */
+  constructor(
+    private readonly opset: number,
+    private readonly namespace = '',
+  ) {}
 
   unique(prefix: string): string {
-    return `${prefix}_${this.counter++}`;
+    return `${this.namespace}${prefix}_${this.counter++}`;
   }
 
   /** Adds a node; returns its first output's name. */
@@ -82,15 +86,16 @@ export class GraphWriter {
    * The attention mask as two [batch, 1, 1, seq] tensors: the additive mask Hugging Face uses
    * ((1 - m) * float32 min), and the uniform map 1/L over each example's unpadded tokens.
    */
-  maskTensors(attentionMask: string): { additive: string; uniform: string } {
-    const maskF = this.node('Cast', [attentionMask], '/mask/Cast', { to: DataType.FLOAT });
+  maskTensors(attentionMask: string, withUniform = true): { additive: string; uniform: string } {
+    const maskF = this.node('Cast', [attentionMask], `${this.namespace}/mask/Cast`, { to: DataType.FLOAT });
     const shape4 = this.ints([0, 1, 1, -1]);
-    const inverted = this.node('Sub', [this.scalar(1), maskF], '/mask/Sub');
-    const additiveFlat = this.node('Mul', [inverted, this.scalar(-3.4028234663852886e38)], '/mask/Mul');
-    const additive = this.node('Reshape', [additiveFlat, shape4], '/mask/Reshape');
-    const count = this.reduceSumLastAxis(maskF, '/mask/ReduceSum');
-    const uniformFlat = this.node('Div', [maskF, count], '/mask/Div');
-    const uniform = this.node('Reshape', [uniformFlat, shape4], '/mask/Reshape_1');
+    const inverted = this.node('Sub', [this.scalar(1), maskF], `${this.namespace}/mask/Sub`);
+    const additiveFlat = this.node('Mul', [inverted, this.scalar(-3.4028234663852886e38)], `${this.namespace}/mask/Mul`);
+    const additive = this.node('Reshape', [additiveFlat, shape4], `${this.namespace}/mask/Reshape`);
+    if (!withUniform) return { additive, uniform: '' };
+    const count = this.reduceSumLastAxis(maskF, `${this.namespace}/mask/ReduceSum`);
+    const uniformFlat = this.node('Div', [maskF, count], `${this.namespace}/mask/Div`);
+    const uniform = this.node('Reshape', [uniformFlat, shape4], `${this.namespace}/mask/Reshape_1`);
     return { additive, uniform };
   }
 
@@ -133,6 +138,60 @@ export function attentionOutputs(layers: number): onnx.IValueInfoProto[] {
   );
 }
 
+function varint(value: number): number[] {
+  const out: number[] = [];
+  while (value > 127) {
+    out.push((value % 128) | 128);
+    value = Math.floor(value / 128);
+  }
+  out.push(value);
+  return out;
+}
+
+/** A length-delimited field's key and length prefix. */
+function fieldHeader(field: number, length: number): number[] {
+  return [...varint(field * 8 + 2), ...varint(length)];
+}
+
+const GRAPH_FIELD = 7; // ModelProto.graph
+const INITIALIZER_FIELD = 5; // GraphProto.initializer
+const RAW_DATA_FIELD = 9; // TensorProto.raw_data
+
+/**
+ * Serialises a model, copying each weight exactly once into one buffer. protobufjs would shift
+ * every nested message as it closes it (seconds for BERT-base), so it encodes only the small parts:
+ * the model without initializers, and each initializer without its raw data. Protobuf merges
+ * repeated occurrences of a message field, so the initializers travel in a second `graph` field
+ * and each tensor's raw data in a field of its own.
+ */
 export function encodeModel(model: onnx.IModelProto): Uint8Array {
-  return onnx.ModelProto.encode(model).finish();
+  const graph = model.graph ?? {};
+  const head = onnx.ModelProto.encode({ ...model, graph: { ...graph, initializer: [] } }).finish();
+  const tensors = (graph.initializer ?? []).map((t) => {
+    const raw = t.rawData && t.rawData.byteLength ? t.rawData : null;
+    // An empty raw_data field would override int64_data/float_data in ORT, so it is never written.
+    const meta = onnx.TensorProto.encode({ ...t, rawData: undefined }).finish();
+    const rawHeader = raw ? fieldHeader(RAW_DATA_FIELD, raw.byteLength) : [];
+    const length = meta.byteLength + rawHeader.length + (raw?.byteLength ?? 0);
+    return { meta, raw, rawHeader, header: fieldHeader(INITIALIZER_FIELD, length), length };
+  });
+  const graphLength = tensors.reduce((sum, t) => sum + t.header.length + t.length, 0);
+  const graphHeader = tensors.length ? fieldHeader(GRAPH_FIELD, graphLength) : [];
+  const out = new Uint8Array(head.byteLength + graphHeader.length + (tensors.length ? graphLength : 0));
+  let pos = 0;
+  const put = (bytes: ArrayLike<number>) => {
+    out.set(bytes, pos);
+    pos += bytes.length;
+  };
+  put(head);
+  put(graphHeader);
+  for (const t of tensors) {
+    put(t.header);
+    put(t.meta);
+    if (t.raw) {
+      put(t.rawHeader);
+      put(t.raw);
+    }
+  }
+  return out;
 }

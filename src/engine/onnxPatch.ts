@@ -120,7 +120,7 @@ export function patchExportedGraph(
     return { input, output: outputs[0], producer, lastIndex: graph.node.indexOf(producer) };
   });
 
-  const g = new GraphWriter(opset);
+  const g = new GraphWriter(opset, '/head_atlas');
   const prelude = g.maskTensors('attention_mask');
   const preludeNodes = g.nodes.splice(0);
   // New nodes go right after their producers, so the node list stays topologically sorted.

@@ -1,0 +1,73 @@
+// npm run bench: the performance targets, as ratios measured in one run (headless Chromium for the
+// browser, onnxruntime-node for native). Machines here are noisy: read ratios, not milliseconds.
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+import { createServer } from 'vite';
+
+const PORT = 5199;
+const server = await createServer({ server: { port: PORT, strictPort: true }, logLevel: 'warn' });
+await server.listen();
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const rows = [];
+const check = (name, ratio, target) => rows.push({ measure: name, ratio: Number(ratio.toFixed(3)), target: target ?? 'report', ok: target === undefined ? '' : ratio <= Number(target.slice(2)) ? 'yes' : 'NO' });
+
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(`http://localhost:${PORT}/bench/index.html`);
+  await page.waitForFunction(() => 'runEngineBench' in window, null, { timeout: 60_000 });
+  const isolated = await page.evaluate(() => self.crossOriginIsolated);
+  if (!isolated) throw new Error('the bench page is not cross-origin isolated, so WASM threads are off');
+  console.log('engine: BERT-base shape (12 layers, 12 heads, 768 hidden, vocab 1000), length 128, batch 1, WASM, 2 threads');
+  const web = await page.evaluate(() => window.runEngineBench({ threads: 2, length: 128, repeats: 10 }));
+
+  // The same plain graph in onnxruntime-node, 2 intra-op threads.
+  const { randomBertWeights, BENCH_SHAPE, benchInput, median } = await server.ssrLoadModule('/bench/randomBert.ts');
+  const { buildCheckpointGraph } = await server.ssrLoadModule('/src/engine/checkpointGraph.ts');
+  const require = createRequire(import.meta.url);
+  const ortNode = require(require.resolve('onnxruntime-node', { paths: [require.resolve('@huggingface/transformers')] }));
+  const plain = buildCheckpointGraph(BENCH_SHAPE, randomBertWeights(BENCH_SHAPE), false);
+  const session = await ortNode.InferenceSession.create(plain.modelBytes, { intraOpNumThreads: 2, interOpNumThreads: 1 });
+  const [example] = benchInput(128);
+  const dims = [1, 128];
+  const feeds = {
+    input_ids: new ortNode.Tensor('int64', BigInt64Array.from(example.inputIds.map(BigInt)), dims),
+    attention_mask: new ortNode.Tensor('int64', new BigInt64Array(128).fill(1n), dims),
+    token_type_ids: new ortNode.Tensor('int64', new BigInt64Array(128), dims),
+  };
+  await session.run(feeds);
+  const nativeTimes = [];
+  for (let i = 0; i < 10; i++) {
+    const t0 = performance.now();
+    await session.run(feeds);
+    nativeTimes.push(performance.now() - t0);
+  }
+  const nativeMs = median(nativeTimes);
+
+  console.table({
+    'plain forward (web)': `${web.plainForwardMs.toFixed(1)} ms`,
+    'with attention capture (web)': `${web.capturedForwardMs.toFixed(1)} ms`,
+    'instrumented, attentions not fetched (web)': `${web.maskOpsForwardMs.toFixed(1)} ms`,
+    [`allocating ${web.attentionMB.toFixed(1)} MB of fresh arrays (web)`]: `${web.freshAllocMs.toFixed(1)} ms`,
+    'plain forward (native)': `${nativeMs.toFixed(1)} ms`,
+    'graph build, instrumented': `${web.buildMs.toFixed(0)} ms`,
+    'patching the plain graph': `${web.patchMs.toFixed(0)} ms`,
+    'session creation, instrumented': `${web.sessionMs.toFixed(0)} ms`,
+    'session creation, plain': `${web.plainSessionMs.toFixed(0)} ms`,
+    'model size': `${web.modelMB.toFixed(0)} MB`,
+  });
+  check('attention capture overhead: captured / plain forward', web.capturedForwardMs / web.plainForwardMs, '<=1.05');
+  // The breakdown: the mask and capture ops in the graph, and the fetch of the attention tensors.
+  check('  of which graph ops: instrumented (attentions not fetched) / plain', web.maskOpsForwardMs / web.plainForwardMs);
+  check('  of which fetching attentions: fresh arrays of their size / plain forward', web.freshAllocMs / web.plainForwardMs);
+  check('graph building / session creation', web.buildMs / web.sessionMs, '<=0.5');
+  check('graph patching / session creation', web.patchMs / web.plainSessionMs, '<=0.5');
+  check('web / native forward (2 threads each)', web.plainForwardMs / nativeMs);
+  console.table(rows);
+} finally {
+  await browser.close();
+  await server.close();
+}
