@@ -73,6 +73,7 @@ function isTextExamples(examples: RunExamples): examples is { textA: string; tex
 export class EngineHost {
   private readonly models = new Map<string, LoadedModel>();
   private readonly jobs = new Map<string, AbortController>();
+  private readonly cancelledJobs = new Set<string>();
   private nextId = 1;
 
   constructor(private readonly env: HostEnvironment) {}
@@ -168,8 +169,6 @@ export class EngineHost {
     const out = await model.runner.run(inputs, request.masks, request.outputs ?? { attentions: true, logits: true });
     return { ...out, encodings };
   }
-
-  private readonly cancelledJobs = new Set<string>();
 
   /** Cancels a load in flight (its download stops) or a run not yet started. */
   cancel(jobId: string): void {

@@ -142,10 +142,6 @@ export class LocalFilesSource implements ModelSource {
     files.forEach((f, i) => this.byPath.set(paths[i].slice(common.length), f.blob));
   }
 
-  get fileNames(): string[] {
-    return [...this.byPath.keys()];
-  }
-
   async fetchFile(path: string, options: FetchOptions = {}): Promise<Uint8Array | null> {
     // Dropped files lose their folders (onnx/model.onnx arrives as model.onnx): match by name then.
     const blob = this.byPath.get(path) ?? this.byPath.get(path.slice(path.lastIndexOf('/') + 1));
