@@ -5,19 +5,19 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --browser || exit 1
-mkdir -p test-results
-rm -f test-results/unit.json test-results/e2e.json
+mkdir -p test-reports
+rm -f test-reports/unit.json test-reports/e2e.json
 
-npm test -- --reporter=default --reporter=json --outputFile.json=test-results/unit.json
+npm test -- --reporter=default --reporter=json --outputFile.json=test-reports/unit.json
 unit=$?
-PLAYWRIGHT_JSON_OUTPUT_NAME=test-results/e2e.json npm run test:e2e -- --reporter=list,json
+PLAYWRIGHT_JSON_OUTPUT_NAME=test-reports/e2e.json npm run test:e2e -- --reporter=list,json
 e2e=$?
 
 node -e '
 const fs = require("fs");
 const read = (f) => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } catch { return null; } };
-const unit = read("test-results/unit.json");
-const e2e = read("test-results/e2e.json");
+const unit = read("test-reports/unit.json");
+const e2e = read("test-reports/e2e.json");
 let passed = 0, failed = 0;
 if (unit) { passed += unit.numPassedTests; failed += unit.numFailedTests; } else failed += 1;
 if (e2e) { passed += e2e.stats.expected + e2e.stats.flaky; failed += e2e.stats.unexpected; } else failed += 1;

@@ -59,22 +59,17 @@ export function buildCheckpointGraph(
     return toFloat32(t);
   };
   const g = new GraphWriter(17);
-  // nn.Linear as Gemm(transB=1) on [batch * seq, in]: it reads PyTorch's [out, in] weights as
-  // they are, so building the graph copies each weight once (into the model bytes) and never transposes.
-  const rows = g.ints([-1, hidden]);
-  const rowsWide = g.ints([-1, intermediate]);
-  const tokenShape = g.node('Shape', ['input_ids'], '/Shape');
-  const shapeOf = (dim: number) => g.node('Concat', [tokenShape, g.ints([dim])], `/Concat_${dim}`, { axis: 0 });
-  const backTo: Record<number, string> = {};
-  const linear = (x: string, key: string, inDim: number, outDim: number, prefix: string, flat = false): string => {
+  // nn.Linear as an exporter writes it, MatMul(x, Wᵀ) + b, with Wᵀ a Transpose node on PyTorch's
+  // [out, in] weight: ONNX Runtime folds it once, natively, at session start, so building the graph
+  // copies each weight once and never transposes in JavaScript, and the kernels (and numerics) are
+  // those of an exported model on every backend.
+  const transposed = (name: string) => g.node('Transpose', [name], `${name}/Transpose`, { perm: [1, 0] });
+  const linear = (x: string, key: string, inDim: number, outDim: number, prefix: string): string => {
     const w = required(`${key}.weight`, [outDim, inDim]);
     const b = required(`${key}.bias`, [outDim]);
     if (!w || !b) return '';
-    const input = flat ? x : g.node('Reshape', [x, inDim === hidden ? rows : rowsWide], `${prefix}/Reshape_in`);
-    const y = g.node('Gemm', [input, g.floats(`${key}.weight`, w, [outDim, inDim]), g.floats(`${key}.bias`, b, [outDim])], `${prefix}/Gemm`, { transB: 1 });
-    if (flat) return y;
-    backTo[outDim] ??= shapeOf(outDim);
-    return g.node('Reshape', [y, backTo[outDim]], `${prefix}/Reshape_out`);
+    const weight = transposed(g.floats(`${key}.weight`, w, [outDim, inDim]));
+    return g.node('Add', [g.node('MatMul', [x, weight], `${prefix}/MatMul`), g.floats(`${key}.bias`, b, [outDim])], `${prefix}/Add`);
   };
   const layerNorm = (x: string, key: string, prefix: string): string => {
     const w = required(`${key}.weight`, [hidden]);
@@ -148,8 +143,8 @@ export function buildCheckpointGraph(
     const clsWeight = weights.get('classifier.weight');
     const numLabels = clsWeight?.shape[0] ?? shape.numLabels;
     const first = g.node('Gather', [hiddenState, g.ints([0], [])], '/pooler/Gather', { axis: 1 });
-    const pooled = g.node('Tanh', [linear(first, 'pooler.dense', hidden, hidden, '/pooler/dense', true)], '/pooler/activation/Tanh');
-    const logits = linear(pooled, 'classifier', hidden, numLabels, '/classifier', true);
+    const pooled = g.node('Tanh', [linear(first, 'pooler.dense', hidden, hidden, '/pooler/dense')], '/pooler/activation/Tanh');
+    const logits = linear(pooled, 'classifier', hidden, numLabels, '/classifier');
     g.node('Identity', [logits], '/logits/Identity', {}, ['logits']);
     outputs.push(valueInfo('logits', DataType.FLOAT, ['batch_size', numLabels]));
   } else {
@@ -160,9 +155,8 @@ export function buildCheckpointGraph(
     const decoder = decoderName === 'cls.predictions.decoder.weight' ? required(decoderName, [shape.vocabSize, hidden]) : wordEmbeddings;
     if (decoder && bias) {
       if (decoderName !== 'embeddings.word_embeddings.weight') g.floats(decoderName, decoder, [shape.vocabSize, hidden]);
-      const flat = g.node('Reshape', [transformed, rows], '/cls/predictions/decoder/Reshape_in');
-      const y = g.node('Gemm', [flat, decoderName, g.floats('cls.predictions.bias', bias, [shape.vocabSize])], '/cls/predictions/decoder/Gemm', { transB: 1 });
-      g.node('Reshape', [y, shapeOf(shape.vocabSize)], '/cls/predictions/decoder/Reshape_out', {}, ['logits']);
+      const product = g.node('MatMul', [transformed, transposed(decoderName)], '/cls/predictions/decoder/MatMul');
+      g.node('Add', [product, g.floats('cls.predictions.bias', bias, [shape.vocabSize])], '/cls/predictions/decoder/Add', {}, ['logits']);
     }
     outputs.push(valueInfo('logits', DataType.FLOAT, ['batch_size', 'sequence_length', shape.vocabSize]));
   }
