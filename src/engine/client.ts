@@ -2,6 +2,7 @@
 // backend and thread count are fixed once it starts.
 import * as Comlink from 'comlink';
 import type { Backend, BackendInfo, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult } from './engineHost';
+import type { Masks } from './bertRunner';
 import type { ModelFormat } from './loadModel';
 import type { Encoding } from './tokenizer';
 import type { EngineWorkerApi } from './worker';
@@ -14,6 +15,12 @@ export interface EngineClient {
   tokenize(modelId: string, textA: string, textB: string | null): Promise<Encoding>;
   tokenOf(modelId: string, ids: number[]): Promise<string[]>;
   run(modelId: string, request: RunRequest, jobId?: string): Promise<RunResult>;
+  evaluate(
+    modelId: string,
+    examples: { textA: string; textB?: string | null }[],
+    options?: { masks?: Masks; batchSize?: number; jobId?: string },
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ logits: Float32Array; numLabels: number }>;
   cancel(jobId: string): Promise<void>;
   terminate(): void;
 }
@@ -37,6 +44,7 @@ export async function startEngine(backend: Backend, numThreads = defaultThreads(
     tokenize: (modelId, textA, textB) => remote.tokenize(modelId, textA, textB),
     tokenOf: (modelId, ids) => remote.tokenOf(modelId, ids),
     run: (modelId, request, jobId) => remote.run(modelId, request, jobId),
+    evaluate: (modelId, examples, options = {}, onProgress) => remote.evaluate(modelId, examples, options, onProgress ? Comlink.proxy(onProgress) : undefined),
     cancel: (jobId) => remote.cancel(jobId),
     terminate: () => {
       remote[Comlink.releaseProxy]();

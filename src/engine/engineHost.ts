@@ -170,6 +170,40 @@ export class EngineHost {
     return { ...out, encodings };
   }
 
+  /**
+   * Runs a model over a task's examples for their logits, in the examples' order. Examples are
+   * grouped by token length, so a batch pads little; progress is reported after each batch, and a
+   * cancelled job stops between batches.
+   */
+  async evaluate(
+    modelId: string,
+    examples: { textA: string; textB?: string | null }[],
+    options: { masks?: Masks; batchSize?: number; jobId?: string } = {},
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ logits: Float32Array; numLabels: number }> {
+    const model = this.model(modelId);
+    if (model.info.head !== 'sequence-classification') {
+      throw new EngineError('bad-input', `${model.info.label} has no classification head, so it cannot be scored on a task.`);
+    }
+    const encodings = examples.map((e) => model.tokenizer.encode(e.textA, e.textB ?? null));
+    const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].inputIds.length - encodings[b].inputIds.length);
+    const batchSize = Math.max(1, options.batchSize ?? 32);
+    let logits: Float32Array | null = null;
+    let numLabels = 0;
+    for (let start = 0; start < order.length; start += batchSize) {
+      if (options.jobId && this.cancelledJobs.delete(options.jobId)) throw new EngineError('cancelled', 'The evaluation was cancelled.');
+      const indices = order.slice(start, start + batchSize);
+      const out = await model.runner.run(indices.map((i) => encodings[i]), options.masks, { logits: true });
+      numLabels = out.logitsDims![1];
+      logits ??= new Float32Array(examples.length * numLabels);
+      indices.forEach((example, row) => logits!.set(out.logits!.subarray(row * numLabels, (row + 1) * numLabels), example * numLabels));
+      onProgress?.(Math.min(start + batchSize, order.length), order.length);
+      // Let a cancel message in before the next batch.
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return { logits: logits ?? new Float32Array(0), numLabels };
+  }
+
   /** Cancels a load in flight (its download stops) or a run not yet started. */
   cancel(jobId: string): void {
     const controller = this.jobs.get(jobId);

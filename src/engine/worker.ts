@@ -87,6 +87,16 @@ const api = {
     return Comlink.transfer(result, resultBuffers(result));
   },
 
+  async evaluate(
+    modelId: string,
+    examples: { textA: string; textB?: string | null }[],
+    options: { masks?: import('./bertRunner').Masks; batchSize?: number; jobId?: string },
+    onProgress?: (done: number, total: number) => void,
+  ) {
+    const result = await ready().evaluate(modelId, examples, options, onProgress);
+    return Comlink.transfer(result, [result.logits.buffer as ArrayBuffer]);
+  },
+
   cancel: (jobId: string) => ready().cancel(jobId),
   unload: (modelId: string) => ready().unload(modelId),
 };
