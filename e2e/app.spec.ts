@@ -143,3 +143,32 @@ test('a malformed or hostile link is reported, replaced by defaults, and never r
   expect(await page.locator('img[src="x"]').count()).toBe(0);
   expect(dialogs).toBe(0);
 });
+
+test('a download shows its progress in bytes and can be cancelled, leaving the loaded model', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('model-info')).toBeVisible();
+  await loadModel(page, 'head-atlas/tiny-bert-slow');
+  const progress = page.getByTestId('load-progress');
+  await expect(progress).toContainText(/model\.safetensors \d+(\.\d)? KB of 169\.4 KB/);
+  await progress.getByRole('button', { name: 'Cancel' }).click();
+  await expect(progress).toHaveCount(0);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await expect(page.getByTestId('model-info')).toContainText('bundled:');
+});
+
+test('model files dropped onto the model bar load', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('model-info')).toBeVisible();
+  await page.locator('select[name="format"]').selectOption('onnx');
+  // Dropped files arrive without their folders: onnx/model.onnx comes as model.onnx.
+  const drop = await page.evaluateHandle(async (hub) => {
+    const transfer = new DataTransfer();
+    for (const path of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'onnx/model.onnx']) {
+      const bytes = await (await fetch(`${hub}/head-atlas/tiny-bert/resolve/main/${path}`)).arrayBuffer();
+      transfer.items.add(new File([bytes], path.split('/').pop()!));
+    }
+    return transfer;
+  }, HUB);
+  await page.locator('form.model-panel').dispatchEvent('drop', { dataTransfer: drop });
+  await expect(page.getByTestId('model-info')).toContainText('local files · 3 layers × 4 heads · onnx · base');
+});

@@ -2,7 +2,7 @@
 // so the app's real Hub-loading code runs against local files in tests. Revision "main" is the
 // folder itself; another revision is served only if the folder's REVISIONS file lists it.
 // A repo named `<name>-truncated` serves <name> with its weight files cut in half, as a broken
-// download leaves them.
+// download leaves them; `<name>-slow` serves <name> with weight files trickling at 16 KB/s.
 // Usage: node scripts/fixture-hub.mjs [port]
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -26,7 +26,8 @@ export function startFixtureHub(port = 0, root = ROOT) {
     if (!m) return send404();
     const [, requested, revisionEncoded, file] = m;
     const truncated = requested.endsWith('-truncated');
-    const repo = truncated ? requested.slice(0, -'-truncated'.length) : requested;
+    const slow = requested.endsWith('-slow');
+    const repo = requested.replace(/-(truncated|slow)$/, '');
     const revision = decodeURIComponent(revisionEncoded);
     const folder = normalize(join(root, repo));
     if (!folder.startsWith(root)) return send404();
@@ -37,8 +38,24 @@ export function startFixtureHub(port = 0, root = ROOT) {
     const path = normalize(join(folder, decodeURIComponent(file)));
     if (!path.startsWith(folder) || !existsSync(path) || !statSync(path).isFile()) return send404();
     const size = statSync(path).size;
-    const length = truncated && /\.(safetensors|bin|onnx)$/.test(path) ? Math.floor(size / 2) : size;
+    const weights = /\.(safetensors|bin|onnx)$/.test(path);
+    const length = truncated && weights ? Math.floor(size / 2) : size;
     res.writeHead(200, { 'Content-Length': length, 'Content-Type': 'application/octet-stream' });
+    if (slow && weights) {
+      const bytes = readFileSync(path);
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || sent >= length) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end();
+          return;
+        }
+        res.write(bytes.subarray(sent, Math.min(sent + 1600, length)));
+        sent += 1600;
+      }, 100);
+      req.on('close', () => clearInterval(timer));
+      return;
+    }
     createReadStream(path, { start: 0, end: length - 1 }).pipe(res);
   });
   return new Promise((resolve) => {

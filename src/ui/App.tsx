@@ -44,7 +44,6 @@ export function App() {
     } catch (e) {
       report((e as Error).message);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client]);
 
   // Run the model on the text whenever either changes (debounced while typing).

@@ -38,7 +38,7 @@ export function StatusBar({ choice, backend, model, loading, onBackend, onCancel
       </span>
       {(model?.fallbackReason ?? backend?.fallbackReason) && <span className="fallback">{model?.fallbackReason ?? backend?.fallbackReason}</span>}
       {loading && (
-        <span className="progress" role="progressbar" aria-valuenow={p?.loaded ?? 0} aria-valuemax={p?.total ?? undefined}>
+        <span className="progress" data-testid="load-progress" aria-live="polite">
           Loading {loading.label}: {p ? `${p.stage === 'session' ? 'starting session' : p.file} ${p.stage === 'download' ? `${bytes(p.loaded)}${p.total ? ` of ${bytes(p.total)}` : ''}${p.cached ? ' (cached)' : ''}` : ''}` : 'config…'}
           {p?.total ? <progress value={p.loaded} max={p.total} /> : null}
           <button type="button" onClick={onCancel}>
