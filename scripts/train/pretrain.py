@@ -29,6 +29,7 @@ from common import CACHE, CLS, LOGS, MASK, PAD, SEP, UNK, VOCAB_SIZE, BertForMas
 
 SEED = 20250101
 MASK_SEED = 777  # held-out masking
+HEAD_CHUNK = 256
 
 
 def mask_batch(ids: torch.Tensor, gen: torch.Generator, prob: float = 0.15):
@@ -50,7 +51,7 @@ def mlm_logits_at(model: BertForMaskedLM, inp: torch.Tensor, sel: torch.Tensor) 
 
 
 @torch.no_grad()
-def evaluate(model: BertForMaskedLM, segs: np.ndarray, batch: int = 64, limit: int | None = None):
+def evaluate(model: BertForMaskedLM, segs: np.ndarray, batch: int = 12, limit: int | None = None):
     """Masked-token top-1 / top-5 accuracy over selected positions, fixed-seed masking."""
     was = model.training
     model.eval()
@@ -87,19 +88,22 @@ def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", default="1400", help="optimizer steps, or 'auto' to size from measured throughput")
-    ap.add_argument("--budget-min", type=float, default=42.0, help="training-time budget for --steps auto")
-    ap.add_argument("--batch", type=int, default=128)
-    ap.add_argument("--micro", type=int, default=64, help="micro-batch (gradient accumulation)")
+    ap.add_argument("--steps64", default="1150",
+                    help="phase-1 steps on 64-token segments, or 'auto' to size from measured throughput")
+    ap.add_argument("--steps128", type=int, default=160, help="phase-2 steps on 128-token segments")
+    ap.add_argument("--budget-min", type=float, default=42.0, help="training-time budget for --steps64 auto")
+    ap.add_argument("--batch", type=int, default=128, help="sequences per optimizer step (both phases)")
+    ap.add_argument("--micro64", type=int, default=128, help="micro-batch in phase 1 (gradient accumulation)")
+    ap.add_argument("--micro128", type=int, default=64, help="micro-batch in phase 2")
     ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--warmup", type=float, default=0.06)
+    ap.add_argument("--warmup", type=int, default=60, help="warm-up steps")
     ap.add_argument("--wd", type=float, default=0.01)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
     ap.add_argument("--out", default=os.path.join(CACHE, "pretrained.pt"))
     args = ap.parse_args()
 
-    train = np.load(os.path.join(CACHE, "train_segments.npy"))
+    train128 = np.load(os.path.join(CACHE, "train_segments.npy"))
     heldout = np.load(os.path.join(CACHE, "heldout_segments.npy"))
     torch.manual_seed(SEED)
     cfg = micro_config(architectures=["BertForMaskedLM"])
@@ -108,94 +112,124 @@ def main() -> None:
     model.train()
     opt = torch.optim.AdamW(param_groups(model, args.wd), lr=args.lr, betas=(0.9, 0.999), eps=1e-6)
     gen = torch.Generator().manual_seed(SEED + 1)
-    order_rng = np.random.default_rng(SEED + 2)
-    order = order_rng.permutation(len(train))
-    cursor = 0
-    epoch = 0
-    accum = args.batch // args.micro
-    assert accum * args.micro == args.batch
 
     log = Log(os.path.join(LOGS, "pretrain.log" if not args.bench else "pretrain_bench.log"))
-    log(f"torch {torch.__version__}, threads {torch.get_num_threads()}, train {len(train)} segments "
-        f"({train.size} tokens), held-out {len(heldout)} segments")
-    log(f"config: batch {args.batch} x {train.shape[1]} (micro {args.micro}, accum {accum}), peak lr {args.lr}, "
-        f"warmup {args.warmup}, wd {args.wd}, seed {SEED}, params {sum(p.numel() for p in model.parameters())}")
+    log(f"torch {torch.__version__}, threads {torch.get_num_threads()}, train {len(train128)} segments of 128 "
+        f"({train128.size} tokens), held-out {len(heldout)} segments of 128")
+    log(f"config: batch {args.batch} sequences/step (phase 1: 64 tokens, micro {args.micro64}; phase 2: 128 tokens, "
+        f"micro {args.micro128}), peak lr {args.lr}, warmup {args.warmup} steps then linear decay to 0, "
+        f"wd {args.wd}, AdamW(0.9, 0.999, eps 1e-6), grad clip 1.0, dropout 0.1, seed {SEED}, "
+        f"params {sum(p.numel() for p in model.parameters())}")
 
-    def next_batch():
-        nonlocal cursor, epoch, order
-        if cursor + args.batch > len(order):
-            epoch += 1
-            order = order_rng.permutation(len(train))
-            cursor = 0
-        idx = order[cursor : cursor + args.batch]
-        cursor += args.batch
-        return torch.from_numpy(train[idx].astype(np.int64))
+    # The 128-token segments (already shuffled) are consumed in order: phase 1
+    # splits each into two 64-token segments ([CLS] 62 tokens [SEP]), phase 2
+    # takes the following ones whole (wrapping round once the corpus is used up).
+    def phase1_batches():
+        per = args.batch // 2
+        k = 0
+        while True:
+            seg = train128[k * per : (k + 1) * per]
+            k += 1
+            body = seg[:, 1:-1]
+            halves = np.concatenate([body[:, :62], body[:, 62:124]], axis=0)
+            out = np.empty((len(halves), 64), dtype=np.int64)
+            out[:, 0], out[:, 1:-1], out[:, -1] = CLS, halves, SEP
+            # interleave so a batch's two halves of one segment sit side by side
+            out = out.reshape(2, per, 64).transpose(1, 0, 2).reshape(-1, 64)
+            yield torch.from_numpy(np.ascontiguousarray(out)), k * per
 
-    auto = args.steps == "auto"
-    total = int(args.bench or (10**9 if auto else int(args.steps)))
-    warmup = max(1, int(round(args.warmup * (400 if auto else total))))
+    auto = args.steps64 == "auto"
+    steps64 = int(args.bench) if args.bench else (10**9 if auto else int(args.steps64))
+    steps128 = 0 if args.bench else args.steps128
+    total = steps64 + steps128
     t_start = time.time()
     t_calib = None
-    win_loss = win_correct = win_n = 0.0
+    win = [0.0, 0.0, 0.0]  # loss sum, correct, count
+    used128 = 0
+    batches = phase1_batches()
     step = 0
-    while step < total:
-        lr = lr_at(step, total, warmup, args.lr)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        ids = next_batch()
+    tokens = 0
+
+    def train_step(ids: torch.Tensor, micro: int) -> None:
         inp, sel, orig = mask_batch(ids, gen)
         n_sel = sel.sum().item()
         opt.zero_grad(set_to_none=True)
-        for j in range(accum):
-            s = slice(j * args.micro, (j + 1) * args.micro)
-            logits = mlm_logits_at(model, inp[s], sel[s])
-            tgt = orig[s][sel[s]]
-            loss = F.cross_entropy(logits, tgt, reduction="sum") / n_sel
-            loss.backward()
-            with torch.no_grad():
-                win_loss += loss.item() * n_sel
-                win_correct += (logits.argmax(-1) == tgt).sum().item()
-                win_n += tgt.numel()
+        for j in range(0, len(ids), micro):
+            x = inp[j : j + micro]
+            hidden = model.bert(x, torch.ones_like(x), torch.zeros_like(x), return_dict=True)["last_hidden_state"]
+            hs = hidden[sel[j : j + micro]]
+            tgt = orig[j : j + micro][sel[j : j + micro]]
+            # MLM head in chunks of HEAD_CHUNK rows (keeps [rows, 30522] tensors < 32 MiB),
+            # then one backward through the encoder with the gathered gradient.
+            hs_d = hs.detach().requires_grad_()
+            for c in range(0, len(tgt), HEAD_CHUNK):
+                logits = model.cls(hs_d[c : c + HEAD_CHUNK])
+                t = tgt[c : c + HEAD_CHUNK]
+                loss = F.cross_entropy(logits, t, reduction="sum") / n_sel
+                loss.backward()
+                with torch.no_grad():
+                    win[0] += loss.item() * n_sel
+                    win[1] += (logits.argmax(-1) == t).sum().item()
+                    win[2] += t.numel()
+            hs.backward(hs_d.grad)
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+
+    while step < total:
+        lr = lr_at(step, total, args.warmup, args.lr)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        if step < steps64:
+            ids, used128 = next(batches)
+            micro, seq = args.micro64, 64
+        else:
+            # continues where phase 1 stopped, wrapping round to the start of the
+            # (shuffled) segments if the corpus runs out
+            idx = np.arange(used128, used128 + args.batch) % len(train128)
+            ids = torch.from_numpy(train128[idx].astype(np.int64))
+            used128 += args.batch
+            micro, seq = args.micro128, 128
+        assert len(ids) == args.batch, "ran out of training segments"
+        train_step(ids, micro)
         step += 1
+        tokens += ids.numel()
         if step == 5:
             t_calib = time.time()
         if auto and step == 45:
             sps = (time.time() - t_calib) / 40
-            remaining = args.budget_min * 60 - (time.time() - t_start)
-            total = step + int(remaining / sps)
-            warmup = max(1, int(round(args.warmup * total)))
-            log(f"AUTO: measured {sps:.3f} s/step = {args.batch * train.shape[1] / sps:.0f} tokens/s; "
-                f"sized the run to {total} steps")
+            remaining = args.budget_min * 60 - (time.time() - t_start) - steps128 * sps * 2.05
+            steps64 = step + int(remaining / sps)
+            total = steps64 + steps128
+            log(f"AUTO: measured {sps:.3f} s/step at 64 tokens; sized phase 1 to {steps64} steps")
         if step == 25 or (args.bench and step == total):
             sps = (time.time() - t_calib) / (step - 5)
-            log(f"THROUGHPUT (steps 6-{step}): {sps:.3f} s/step, {args.batch / sps:.1f} seq/s, "
-                f"{args.batch * train.shape[1] / sps:.0f} tokens/s; {total} steps planned "
-                f"-> ~{total * sps / 60:.1f} min")
-        if step % args.log_every == 0 or step == total:
+            log(f"THROUGHPUT (steps 6-{step}, 64-token phase): {sps:.3f} s/step, {args.batch / sps:.1f} seq/s, "
+                f"{args.batch * 64 / sps:.0f} tokens/s; planned {steps64} steps x 64 + {steps128} steps x 128 "
+                f"-> ~{(steps64 + 2.05 * steps128) * sps / 60:.1f} min (128-token steps assumed 2.05x)")
+        if step % args.log_every == 0 or step == total or step == steps64:
             el = time.time() - t_start
-            log(f"step {step}/{total} epoch {epoch} lr {lr:.2e} loss {win_loss / win_n:.4f} "
-                f"masked-acc {win_correct / win_n:.4f} tokens {step * args.batch * train.shape[1]} "
-                f"elapsed {el / 60:.1f} min ({el / step:.2f} s/step)")
-            win_loss = win_correct = win_n = 0.0
-        if step % 500 == 0 and step != total:
-            r = evaluate(model, heldout, limit=256)
-            log(f"  held-out (first 256 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.3f}")
+            log(f"step {step}/{total} seq {seq} lr {lr:.2e} loss {win[0] / win[2]:.4f} "
+                f"masked-acc {win[1] / win[2]:.4f} tokens {tokens} elapsed {el / 60:.1f} min")
+            win[:] = [0.0, 0.0, 0.0]
+        if step % 250 == 0 and step != total:
+            r = evaluate(model, heldout, limit=240)
+            log(f"  held-out (first 240 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.3f}")
     if args.bench:
         return
     train_s = time.time() - t_start
-    log(f"training done: {total} steps, {total * args.batch} segments, {total * args.batch * train.shape[1]} tokens "
-        f"({total * args.batch / len(train):.2f} epochs), {train_s / 60:.1f} min")
+    log(f"training done: {steps64} steps x {args.batch} x 64 + {steps128} steps x {args.batch} x 128 = {tokens} tokens "
+        f"({used128} 128-token segments of {len(train128)} = {used128 / len(train128):.2f} epochs), "
+        f"{train_s / 60:.1f} min")
     r = evaluate(model, heldout)
     log(f"HELD-OUT wikitext2_test: {r['segments']} segments, {r['positions']} masked positions: "
         f"top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.4f}")
     torch.save(
         {
             "state_dict": model.state_dict(),
-            "steps": total,
-            "tokens": total * args.batch * train.shape[1],
-            "epochs": total * args.batch / len(train),
+            "steps64": steps64,
+            "steps128": steps128,
+            "tokens": tokens,
+            "epochs": used128 / len(train128),
             "train_seconds": train_s,
             "heldout": r,
             "args": vars(args),
@@ -204,7 +238,7 @@ def main() -> None:
         },
         args.out,
     )
-    log(f"saved {args.out}")
+    log(f"saved {args.out} ({(time.time() - t_start) / 60:.1f} min in all)")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,15 @@
 import { useEffect, useState, type DragEvent } from 'react';
 import type { ModelFormat } from '../engine/loadModel';
 
+/** Models of the paper on the Hub, offered as suggestions (they download on Load). */
+const HUB_MODELS = [
+  { id: 'google-bert/bert-base-uncased', title: 'bert-base-uncased (Hub, 440 MB)' },
+  ...['SST-2', 'MRPC', 'STS-B', 'QQP', 'RTE', 'QNLI', 'MNLI'].map((task) => ({
+    id: `textattack/bert-base-uncased-${task}`,
+    title: `bert-base-uncased fine-tuned on ${task} (Hub, textattack, 440 MB)`,
+  })),
+];
+
 export interface BundledModel {
   name: string;
   title: string;
@@ -74,8 +83,11 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles }
               {m.title}
             </option>
           ))}
-          <option value="google-bert/bert-base-uncased">bert-base-uncased (Hub, 440 MB)</option>
-          <option value="textattack/bert-base-uncased-SST-2">bert-base-uncased fine-tuned on SST-2 (Hub)</option>
+          {HUB_MODELS.map((m) => (
+            <option key={m.id} value={m.id}>
+              {m.title}
+            </option>
+          ))}
         </datalist>
       </label>
       <label>

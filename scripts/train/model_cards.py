@@ -1,0 +1,220 @@
+"""Model cards (README.md) for public/models/micro-bert and micro-bert-sst2,
+filled in from the checkpoints, the data metadata and the export checks."""
+
+from __future__ import annotations
+
+import os
+
+from common import CLS_DIR, MLM_DIR, fx
+
+PROVENANCE = """\
+All data comes from `shared/data` (see its README for every file's source
+repository, commit and sha256):
+
+- **Corpus** (pre-training): 72 of the 73 files of `shared/data/corpus/`
+  (44.5 MB of text): 66+5 Project Gutenberg books (fiction, essays, history,
+  science, speeches, journalism, the 1911 Britannica; copied byte-for-byte from
+  the `gutenbergbooks/*` and `GITenberg/*` GitHub repositories) — **public domain
+  in the USA** — and the WikiText-2 *validation* split (`wikitext2_valid.txt`, from
+  `pytorch/examples`; WikiText is **CC BY-SA 3.0**). `wikitext2_test.txt` was held
+  out for evaluation and never trained on.
+- **SST-2** (`sst2/train.tsv`, GLUE SST-2 train, 67,349 phrases, from
+  `F0restL1n/BERT` @ `0d0288be`): its sentences (text only) were added to the
+  pre-training text, and its labels used for fine-tuning. The Stanford Sentiment
+  Treebank is distributed with **no explicit licence**. The dev set
+  (`sst2/dev.tsv`, 872 sentences) was used only for evaluation.
+- **Tokenizer**: bert-base-uncased `vocab.txt` / `tokenizer.json` (Apache-2.0),
+  copied unchanged.
+
+Corpus preparation (as the data README says): Project Gutenberg header and
+licence footer stripped, BOM removed, Latin-1 / Windows-1252 files decoded, CRLF
+normalised; WikiText heading lines dropped, its `@-@` `@,@` `@.@` number splits
+undone and `<unk>` mapped to `[UNK]` (same for the held-out file)."""
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.2f} MB ({n:,} bytes)"
+
+
+def _min(s: float) -> str:
+    return f"{s / 60:.1f} min"
+
+
+def shape_table(params: int) -> str:
+    return f"""\
+| | |
+|---|---|
+| layers / heads / hidden / intermediate | 4 / 4 / 128 / 512 (head size 32) |
+| max positions | 128 |
+| vocabulary | bert-base-uncased, 30,522 WordPieces, lower-cased |
+| activation / LayerNorm eps | exact (erf) GELU / 1e-12 |
+| parameters | {params:,} |"""
+
+
+def write_cards(report, pre, fin, data_meta, timings, dirs=None) -> None:
+    m = report["micro-bert"]
+    c = report["micro-bert-sst2"]
+    ho = m["heldout"]
+    a = pre["args"]
+    f = fin["args"]
+    pre_wall = timings.get("pretrain")
+    fin_wall = timings.get("finetune")
+    fills = "\n".join(
+        f"| `{x['text']}` | " + ", ".join(f"{t} ({p:.2f})" for t, p in zip(x["top5"], x["probs"])) + " |"
+        for x in m["fill_mask"]
+    )
+    mt = c["metrics"]
+    pre_time = f"{_min(pre['train_seconds'])} of training" + (f" ({_min(pre_wall)} for the whole step incl. evaluation)" if pre_wall else "")
+    fin_time = f"{_min(fin['train_seconds'])} of training" + (f" ({_min(fin_wall)} for the whole step incl. tokenization and evaluation)" if fin_wall else "")
+    hist = ", ".join(f"epoch {h['epoch']}: {h['dev_correct']}/872" for h in fin["history"])
+
+    mlm_card = f"""\
+---
+language: en
+license: other
+library_name: transformers
+pipeline_tag: fill-mask
+tags: [bert, masked-lm, tiny]
+---
+
+# micro-bert
+
+A very small BERT (`BertForMaskedLM`) pre-trained from scratch with masked-language
+modelling, on one shared 2-core CPU, for the Head Atlas app. It is the
+*pre-trained* half of the app's default pre-trained / fine-tuned pair; its SST-2
+fine-tuned counterpart is `micro-bert-sst2`. It is a teaching-scale model: it
+knows common English function words and collocations, not facts.
+
+## Shape
+
+{shape_table(m['params'])}
+
+## Files
+
+| file | size |
+|---|---|
+| `model.safetensors` (float32; keys as HF writes `BertForMaskedLM`, tied decoder weight/bias omitted) | {_mb(m['safetensors_bytes'])} |
+| `onnx/model.onnx` (opset 14; inputs `input_ids`, `attention_mask`, `token_type_ids`; output `logits`; node names by module scope, e.g. `/bert/encoder/layer.0/attention/self/Softmax`; the decoder reuses the embedding matrix through a `Transpose` node) | {_mb(m['onnx_bytes'])} |
+| `config.json`, `vocab.txt`, `tokenizer.json`, `tokenizer_config.json` (`do_lower_case`, `model_max_length` 128), `special_tokens_map.json` | |
+
+## Training data
+
+{PROVENANCE}
+
+Tokenized text: {data_meta['train_tokens']:,} tokens in {data_meta['train_segments']:,} segments of 128
+(`[CLS]` + 126 tokens + `[SEP]`, packed across sentences and paragraphs within a
+file, shuffled with seed {data_meta['shuffle_seed']}).
+
+## Pre-training
+
+- Objective: MLM only (no next-sentence prediction). 15% of the tokens are selected
+  (Bernoulli per token; `[CLS]`, `[SEP]`, `[PAD]` and `[UNK]` never), of which 80%
+  become `[MASK]`, 10% a random token, 10% stay; loss at the selected positions only.
+- Two phases: {pre['steps64']} steps on 64-token segments (each 128-token segment split in two),
+  then {pre['steps128']} steps on 128-token segments; batch {a['batch']} sequences per step in both.
+  {pre['tokens']:,} tokens seen in all ({pre['epochs']:.2f} passes over the corpus).
+- AdamW (β 0.9/0.999, ε 1e-6), peak learning rate {a['lr']}, {a['warmup']} warm-up steps then linear
+  decay to 0, weight decay {a['wd']} (not on biases / LayerNorm), gradient clipping 1.0,
+  dropout 0.1 (hidden and attention). HF-style initialisation N(0, 0.02²).
+- Seed {pre['seed']} (initialisation {pre['seed']}, masking {pre['seed'] + 1}); held-out masking seed {pre['mask_seed']}.
+- Wall time: {pre_time} on a 2-core AMD EPYC VM shared with another process
+  (PyTorch 1.13 + OpenBLAS, 2 threads, float32). Log: `scripts/train/logs/pretrain.log`.
+
+## Evaluation
+
+Held-out masked-token accuracy on WikiText-2 **test** (`wikitext2_test.txt`, never
+trained on): {ho['segments']:,} segments of 128 tokens, the same 80/10/10 masking with a fixed
+seed, {ho['positions']:,} selected positions, eval mode, float32.
+
+| metric | value |
+|---|---|
+| top-1 accuracy | **{100 * ho['top1']:.2f}%** |
+| top-5 accuracy | {100 * ho['top5']:.2f}% |
+| cross-entropy (nats) | {ho['loss']:.3f} |
+
+Fill-mask examples (top-5 with probabilities):
+
+| input | top-5 |
+|---|---|
+{fills}
+
+## Reproduce
+
+`nice -n 10 /usr/bin/python3 scripts/train/run_all.py` (see `scripts/train/README.md`).
+"""
+
+    clf_card = f"""\
+---
+language: en
+license: other
+library_name: transformers
+pipeline_tag: text-classification
+tags: [bert, sst2, sentiment, tiny]
+datasets: [glue/sst2]
+metrics: [accuracy]
+---
+
+# micro-bert-sst2
+
+`micro-bert` fine-tuned on SST-2 (binary sentiment of movie-review sentences):
+a `BertForSequenceClassification` with labels `0` = `negative`, `1` = `positive`.
+It is the *fine-tuned* half of the Head Atlas default pair (`micro-bert` is the
+pre-trained half; both share the encoder shape, so their attention heads can be
+compared one to one).
+
+## Shape
+
+{shape_table(c['params'])}
+
+Encoder initialised from `micro-bert`; the pooler (`bert.pooler.dense`, tanh) and
+the classifier are new (MLM pre-training has no pooler), initialised N(0, 0.02²).
+
+## Files
+
+| file | size |
+|---|---|
+| `model.safetensors` (float32, HF key names) | {_mb(c['safetensors_bytes'])} |
+| `onnx/model.onnx` (opset 14; inputs `input_ids`, `attention_mask`, `token_type_ids`; output `logits`; module-scope node names) | {_mb(c['onnx_bytes'])} |
+| `metrics.json` (SST-2 dev accuracy, below) | |
+| `config.json` (`id2label` {{"0": "negative", "1": "positive"}}), tokenizer files as in `micro-bert` | |
+
+## Training data
+
+{PROVENANCE}
+
+## Fine-tuning
+
+- SST-2 train (GLUE, 67,349 phrase-level examples), `[CLS]` sentence `[SEP]`
+  truncated to {f['max_len']} tokens, length-bucketed batches of {f['batch']} padded to the longest.
+- {fin['steps']} steps = {fin['epochs']:g} epochs; AdamW (β 0.9/0.999, ε 1e-6), peak learning rate
+  {f['lr']}, warm-up {f['warmup']:.0%} of the steps then linear decay to 0, weight decay {f['wd']},
+  gradient clipping 1.0, dropout 0.1. Seed {f['seed']}.
+- Wall time: {fin_time} on the same shared 2-core CPU.
+  Log: `scripts/train/logs/finetune.log`.
+
+## Evaluation
+
+SST-2 **dev** (872 sentences, never trained on), each sentence run on its own
+(no padding) through the eval-mode float32 model, tokenized as the app does
+(bert-base-uncased, `[CLS]` sentence `[SEP]`, truncation at 128 tokens), prediction
+= argmax of the logits:
+
+| metric | value |
+|---|---|
+| accuracy | **{100 * mt['accuracy']:.2f}%** ({mt['correct']}/{mt['examples']}) |
+
+(After each epoch: {hist}.) The same figure is in `metrics.json`. The smallest
+|logit₁ − logit₀| margin over the dev set is {c['min_logit_margin']:.2e}, so float32
+rounding differences between runtimes do not change any prediction unless they
+exceed it.
+
+The pre-trained model's held-out masked-token accuracy (WikiText-2 test) is
+{100 * m['heldout']['top1']:.2f}% top-1 / {100 * m['heldout']['top5']:.2f}% top-5 (see `micro-bert`).
+
+## Reproduce
+
+`nice -n 10 /usr/bin/python3 scripts/train/run_all.py` (see `scripts/train/README.md`).
+"""
+    mlm_dir, cls_dir = dirs or (MLM_DIR, CLS_DIR)
+    fx.write_text(os.path.join(mlm_dir, "README.md"), mlm_card)
+    fx.write_text(os.path.join(cls_dir, "README.md"), clf_card)
