@@ -7,7 +7,6 @@ export type BackendChoice = Backend | 'auto';
 export interface LoadState {
   label: string;
   progress: LoadProgress | null;
-  bytesDone: number;
 }
 
 /**
@@ -46,19 +45,21 @@ export function useEngine(choice: BackendChoice, onError: (message: string) => v
   const load = useCallback(
     async (spec: ModelSpec, format: ModelFormat | 'auto'): Promise<ModelInfo | null> => {
       if (!client) return null;
-      const jobId = `load-${++jobRef.current}`;
+      // A newer load supersedes one in flight: stop its download.
+      if (jobRef.current) void client.cancel(`load-${jobRef.current}`);
+      const job = ++jobRef.current;
       const label = spec.kind === 'hub' ? `${spec.repo}@${spec.revision}` : spec.kind === 'bundled' ? spec.name : spec.label;
-      setLoading({ label, progress: null, bytesDone: 0 });
+      setLoading({ label, progress: null });
       try {
-        const info = await client.load(spec, { format, jobId }, (p) => setLoading((s) => (s ? { ...s, progress: p } : s)));
-        if (jobRef.current !== Number(jobId.slice(5))) return null; // a newer load started
+        const info = await client.load(spec, { format, jobId: `load-${job}` }, (p) => setLoading((s) => (s ? { ...s, progress: p } : s)));
+        if (jobRef.current !== job) return null;
         setModel(info);
         return info;
       } catch (e) {
         if ((e as { code?: string }).code !== 'cancelled') onErrorRef.current((e as Error).message);
         return null;
       } finally {
-        if (jobRef.current === Number(jobId.slice(5))) setLoading(null);
+        if (jobRef.current === job) setLoading(null);
       }
     },
     [client],
