@@ -88,3 +88,17 @@ describe('EngineHost over the Hub layout', () => {
     expect(info).toMatchObject({ format: 'onnx', head: 'masked-lm', label: 'my-mlm' });
   });
 });
+
+describe('a failed WebGPU device', () => {
+  it('falls back to WASM for the model, and says why', async () => {
+    // onnxruntime-web in Node has no WebGPU backend: session creation on it fails, as a lost device would.
+    const gpu = { requested: 'webgpu', backend: 'webgpu', threads: 1, crossOriginIsolated: false, fallbackReason: null } as const;
+    const host = new EngineHost({ ort, backend: gpu, appBaseUrl: 'http://unused/', cache: null });
+    const info = await host.load({ kind: 'hub', repo: 'head-atlas/tiny-bert', revision: 'main', host: hub.url });
+    expect(info.backend).toBe('wasm');
+    expect(info.fallbackReason).toMatch(/^WebGPU failed for this model \(.+\); running on WASM\.$/);
+    const c = reference('tiny-bert').cases[0];
+    const out = await host.run(info.id, { examples: caseInputs(c) });
+    expect(maxAbsDiff(out.attentions![0], c.attentions[0].flat(3))).toBeLessThanOrEqual(1e-4);
+  });
+});
