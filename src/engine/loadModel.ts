@@ -9,12 +9,12 @@ import type { StoredTensor } from './tensorData';
 import { BertTokenizer } from './tokenizer';
 
 export type ModelFormat = 'safetensors' | 'pytorch' | 'onnx';
-export const ONNX_FILES = ['onnx/model.onnx', 'onnx/model_quantized.onnx'] as const;
+export const ONNX_FILES = ['onnx/model.onnx', 'onnx/model_quantized.onnx', 'onnx/model_fp16.onnx'] as const;
 
 export interface LoadOptions extends FetchOptions {
   /** Which weights to use; by default the first found of safetensors, PyTorch, ONNX. */
   format?: ModelFormat | 'auto';
-  /** For ONNX: which file (default onnx/model.onnx, then model_quantized.onnx). */
+  /** For ONNX: which file (by default the first of onnx/model.onnx, model_quantized.onnx, model_fp16.onnx). */
   onnxFile?: string;
 }
 

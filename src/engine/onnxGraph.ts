@@ -104,14 +104,14 @@ export class GraphWriter {
    * probs * head_mask[layer] + head_uniform[layer] * uniform. With a mask of ones and uniform
    * weights of zero this is exact (x * 1 + 0 = x), so an unmasked run is bitwise unchanged.
    */
-  maskedAttention(probs: string, uniform: string, layer: number, heads: number, prefix: string): string {
+  maskedAttention(probs: string, uniform: string, layer: number, heads: number, prefix: string, outName = `attentions.${layer}`): string {
     const index = this.ints([layer], []);
     const shape = this.ints([1, heads, 1, 1]);
     const keep = this.node('Reshape', [this.node('Gather', ['head_mask', index], `${prefix}/head_mask/Gather`, { axis: 0 }), shape], `${prefix}/head_mask/Reshape`);
     const fill = this.node('Reshape', [this.node('Gather', ['head_uniform', index], `${prefix}/head_uniform/Gather`, { axis: 0 }), shape], `${prefix}/head_uniform/Reshape`);
     const kept = this.node('Mul', [probs, keep], `${prefix}/head_mask/Mul`);
     const filled = this.node('Mul', [fill, uniform], `${prefix}/head_uniform/Mul`);
-    return this.node('Add', [kept, filled], `${prefix}/head_mask/Add`, {}, [`attentions.${layer}`]);
+    return this.node('Add', [kept, filled], `${prefix}/head_mask/Add`, {}, [outName]);
   }
 
   /** A layer's output with the layer mask applied: out * m + in * (1 - m). */

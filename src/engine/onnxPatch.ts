@@ -14,7 +14,7 @@ interface Node {
 }
 interface DecodedGraph {
   node: Node[];
-  initializer: { name: string; dataType: number; dataLocation: number; externalData: { key: string; value: string }[]; rawData: Uint8Array }[];
+  initializer: { name: string; dims: unknown[]; dataType: number; dataLocation: number; externalData: { key: string; value: string }[]; rawData: Uint8Array }[];
   input: { name: string }[];
   output: { name: string }[];
 }
@@ -83,12 +83,9 @@ export function patchExportedGraph(
     );
   }
 
-  if (graph.initializer.some((t) => t.dataType === DataType.FLOAT16)) {
-    throw new EngineError(
-      'unsupported-graph',
-      `${fileName} stores its weights in float16; Head Atlas does not patch float16 graphs yet. Use onnx/model.onnx or model_quantized.onnx, or the checkpoint (float16 checkpoints are widened to float32).`,
-    );
-  }
+  // float16 exports (transformers.js's model_fp16.onnx) run attention in float16: the masks are
+  // applied in float32 between two Casts, which are exact for values float16 can hold.
+  const fp16 = graph.initializer.some((t) => t.dataType === DataType.FLOAT16 && t.dims.length === 2);
   const initializerNames = new Set(graph.initializer.map((t) => t.name));
   const consumers = new Map<string, Node[]>();
   for (const node of graph.node) for (const input of node.input) {
@@ -128,16 +125,32 @@ export function patchExportedGraph(
   const queue = (index: number, nodes: Node[]) => insertAfter.set(index, [...(insertAfter.get(index) ?? []), ...nodes]);
 
   softmaxes.forEach(({ node, index, layer }) => {
-    const used = g.maskedAttention(node.output[0], prelude.uniform, layer!, shape.heads, `/encoder/layer.${layer}/attention/self`);
-    rewire(node.output[0], used);
+    const prefix = `/encoder/layer.${layer}/attention/self`;
+    if (!fp16) {
+      rewire(node.output[0], g.maskedAttention(node.output[0], prelude.uniform, layer!, shape.heads, prefix));
+    } else {
+      const probs = g.node('Cast', [node.output[0]], `${prefix}/head_mask/Cast_in`, { to: DataType.FLOAT });
+      const masked = g.maskedAttention(probs, prelude.uniform, layer!, shape.heads, prefix, `${prefix}/head_mask/masked`);
+      const used = g.node('Cast', [masked], `${prefix}/head_mask/Cast_out`, { to: DataType.FLOAT16 });
+      // The map returned is the float16 one the model uses, widened.
+      g.node('Cast', [used], `${prefix}/head_mask/Cast_used`, { to: DataType.FLOAT }, [`attentions.${layer}`]);
+      rewire(node.output[0], used);
+    }
     queue(index, g.nodes.splice(0) as unknown as Node[]);
   });
   // The layer's output tensor keeps its name (later layers, the pooler and graph outputs read it);
   // its producer now writes the unmasked value under a new name.
   boundaries.forEach(({ input, output, producer, lastIndex }, layer) => {
     const unmasked = `${output}/unmasked`;
+    const prefix = `/encoder/layer.${layer}`;
     producer.output = producer.output.map((o) => (o === output ? unmasked : o));
-    g.maskedLayer(input, unmasked, layer, `/encoder/layer.${layer}`, output);
+    if (!fp16) {
+      g.maskedLayer(input, unmasked, layer, prefix, output);
+    } else {
+      const wide = (t: string, name: string) => g.node('Cast', [t], `${prefix}/layer_mask/${name}`, { to: DataType.FLOAT });
+      const gated = g.maskedLayer(wide(input, 'Cast_in'), wide(unmasked, 'Cast_out'), layer, prefix);
+      g.node('Cast', [gated], `${prefix}/layer_mask/Cast_back`, { to: DataType.FLOAT16 }, [output]);
+    }
     queue(lastIndex, g.nodes.splice(0) as unknown as Node[]);
   });
 
