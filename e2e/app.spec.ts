@@ -172,3 +172,19 @@ test('model files dropped onto the model bar load', async ({ page }) => {
   await page.locator('form.model-panel').dispatchEvent('drop', { dataTransfer: drop });
   await expect(page.getByTestId('model-info')).toContainText('local files · 3 layers × 4 heads · onnx · base');
 });
+
+test('the Weights menu picks one ONNX file (int8 or float16), and the link keeps the choice', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('model-info')).toBeVisible();
+  for (const choice of ['onnx-quantized', 'onnx-fp16']) {
+    const files: string[] = [];
+    const listen = (r: { url(): string }) => void (r.url().includes('/onnx/') && files.push(r.url().split('/resolve/main/')[1]));
+    page.on('request', listen);
+    await loadModel(page, 'head-atlas/tiny-bert', choice);
+    await expect(page.getByTestId('model-info')).toContainText('head-atlas/tiny-bert@main · 3 layers × 4 heads · onnx · base');
+    await gridIsDrawn(page, 3, 4);
+    expect(files).toEqual([choice === 'onnx-fp16' ? 'onnx/model_fp16.onnx' : 'onnx/model_quantized.onnx']);
+    expect(new URL(page.url()).searchParams.get('format')).toBe(choice);
+    page.off('request', listen);
+  }
+});

@@ -1,5 +1,5 @@
 import { useEffect, useState, type DragEvent } from 'react';
-import type { ModelFormat } from '../engine/loadModel';
+import { WEIGHT_CHOICES, type WeightChoice } from './modelText';
 
 /** Models of the paper on the Hub, offered as suggestions (they download on Load). */
 const HUB_MODELS = [
@@ -19,10 +19,10 @@ export interface BundledModel {
 interface Props {
   modelText: string;
   hubHost: string;
-  format: ModelFormat | 'auto';
+  format: WeightChoice;
   busy: boolean;
-  onLoad(modelText: string, hubHost: string, format: ModelFormat | 'auto'): void;
-  onFiles(label: string, files: { path: string; blob: Blob }[], format: ModelFormat | 'auto'): void;
+  onLoad(modelText: string, hubHost: string, format: WeightChoice): void;
+  onFiles(label: string, files: { path: string; blob: Blob }[], format: WeightChoice): void;
 }
 
 /** Where the model comes from: a bundled model, a Hub id (any Hub-layout host), or a local folder. */
@@ -92,11 +92,12 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles }
       </label>
       <label>
         Weights
-        <select name="format" value={fmt} onChange={(e) => setFmt(e.target.value as ModelFormat | 'auto')}>
-          <option value="auto">auto</option>
-          <option value="safetensors">safetensors</option>
-          <option value="pytorch">pytorch_model.bin</option>
-          <option value="onnx">ONNX</option>
+        <select name="format" value={fmt} onChange={(e) => setFmt(e.target.value as WeightChoice)}>
+          {Object.entries(WEIGHT_CHOICES).map(([value, choice]) => (
+            <option key={value} value={value}>
+              {choice.label}
+            </option>
+          ))}
         </select>
       </label>
       <details className="hub-host">

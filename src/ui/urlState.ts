@@ -2,6 +2,7 @@
 // keeps its state. Each property parses itself; a malformed value is reported and replaced by the
 // default, never trusted.
 import { DEFAULT_HUB_HOST } from '../engine/modelSource';
+import { WEIGHT_CHOICES, type WeightChoice } from './modelText';
 
 interface Prop<T> {
   key: string;
@@ -51,7 +52,7 @@ const hostProp: Prop<string> = {
 export const URL_SCHEMA = {
   model: modelProp,
   hubHost: hostProp,
-  format: oneOf('format', ['auto', 'safetensors', 'pytorch', 'onnx'] as const, 'auto'),
+  format: oneOf('format', Object.keys(WEIGHT_CHOICES) as WeightChoice[], 'auto'),
   backend: oneOf('backend', ['auto', 'webgpu', 'wasm'] as const, 'auto'),
   textA: text('a', 'the movie was not good , but the actors were great .'),
   textB: text('b', ''),

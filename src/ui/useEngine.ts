@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { startEngine, webgpuExposed, type Backend, type BackendInfo, type EngineClient, type LoadProgress, type ModelInfo, type ModelSpec } from '../engine/client';
 import type { ModelFormat } from '../engine/loadModel';
+import { WEIGHT_CHOICES, type WeightChoice } from './modelText';
 
 export type BackendChoice = Backend | 'auto';
 
@@ -43,7 +44,7 @@ export function useEngine(choice: BackendChoice, onError: (message: string) => v
   }, [choice]);
 
   const load = useCallback(
-    async (spec: ModelSpec, format: ModelFormat | 'auto'): Promise<ModelInfo | null> => {
+    async (spec: ModelSpec, weights: WeightChoice): Promise<ModelInfo | null> => {
       if (!client) return null;
       // A newer load supersedes one in flight: stop its download.
       if (jobRef.current) void client.cancel(`load-${jobRef.current}`);
@@ -51,7 +52,8 @@ export function useEngine(choice: BackendChoice, onError: (message: string) => v
       const label = spec.kind === 'hub' ? `${spec.repo}@${spec.revision}` : spec.kind === 'bundled' ? spec.name : spec.label;
       setLoading({ label, progress: null });
       try {
-        const info = await client.load(spec, { format, jobId: `load-${job}` }, (p) => setLoading((s) => (s ? { ...s, progress: p } : s)));
+        const { format, onnxFile } = WEIGHT_CHOICES[weights] as { format: ModelFormat | 'auto'; onnxFile?: string };
+        const info = await client.load(spec, { format, onnxFile, jobId: `load-${job}` }, (p) => setLoading((s) => (s ? { ...s, progress: p } : s)));
         if (jobRef.current !== job) return null;
         setModel(info);
         return info;
