@@ -90,13 +90,14 @@ def micro_config(**kw) -> BertConfig:
 
 
 @torch.no_grad()
-def hf_init(model: torch.nn.Module, seed: int, std: float = 0.02) -> None:
+def hf_init(model: torch.nn.Module, seed: int, std: float = 0.02, linear_std: Optional[float] = None) -> None:
     """Hugging Face's BertPreTrainedModel._init_weights, with a seeded generator:
-    Linear/Embedding weights ~ N(0, std^2), biases 0, padding row 0, LayerNorm 1/0."""
+    Linear/Embedding weights ~ N(0, std^2), biases 0, padding row 0, LayerNorm 1/0.
+    ``linear_std`` overrides the std of the Linear layers only."""
     g = torch.Generator().manual_seed(seed)
     for name, mod in model.named_modules():
         if isinstance(mod, torch.nn.Linear):
-            mod.weight.copy_(torch.randn(mod.weight.shape, generator=g) * std)
+            mod.weight.copy_(torch.randn(mod.weight.shape, generator=g) * (linear_std or std))
             if mod.bias is not None:
                 mod.bias.zero_()
         elif isinstance(mod, torch.nn.Embedding):

@@ -73,6 +73,22 @@ def evaluate(model: BertForMaskedLM, segs: np.ndarray, batch: int = 12, limit: i
     return {"top1": top1 / total, "top5": top5 / total, "loss": loss_sum / total, "positions": total, "segments": n}
 
 
+@torch.no_grad()
+def sinusoidal_positions(model, std: float = 0.02) -> None:
+    """Initialise the learned absolute position embeddings with the Transformer's
+    sinusoids, rescaled to the embeddings' N(0, 0.02^2) scale.  Still ordinary,
+    trainable BERT position embeddings; the sinusoids only give them relative
+    structure from the start (sin/cos of (i - k) are linear maps of those of i)."""
+    pe = model.bert.embeddings.position_embeddings.weight
+    n, d = pe.shape
+    pos = torch.arange(n, dtype=torch.float64)[:, None]
+    freq = torch.exp(-math.log(10000.0) * torch.arange(0, d, 2, dtype=torch.float64) / d)
+    table = torch.zeros(n, d, dtype=torch.float64)
+    table[:, 0::2] = torch.sin(pos * freq)
+    table[:, 1::2] = torch.cos(pos * freq)
+    pe.copy_((table / table.std() * std).to(pe.dtype))
+
+
 def param_groups(model, wd):
     decay, no_decay = [], []
     for name, p in model.named_parameters():
@@ -88,18 +104,23 @@ def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps64", default="1150",
+    ap.add_argument("--steps64", default="3400",
                     help="phase-1 steps on 64-token segments, or 'auto' to size from measured throughput")
-    ap.add_argument("--steps128", type=int, default=160, help="phase-2 steps on 128-token segments")
+    ap.add_argument("--steps128", type=int, default=300, help="phase-2 steps on 128-token segments")
     ap.add_argument("--budget-min", type=float, default=42.0, help="training-time budget for --steps64 auto")
-    ap.add_argument("--batch", type=int, default=128, help="sequences per optimizer step (both phases)")
-    ap.add_argument("--micro64", type=int, default=128, help="micro-batch in phase 1 (gradient accumulation)")
-    ap.add_argument("--micro128", type=int, default=64, help="micro-batch in phase 2")
+    ap.add_argument("--batch", type=int, default=32, help="sequences per optimizer step (both phases)")
+    ap.add_argument("--micro64", type=int, default=32, help="micro-batch in phase 1 (gradient accumulation)")
+    ap.add_argument("--micro128", type=int, default=32, help="micro-batch in phase 2")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup", type=int, default=60, help="warm-up steps")
     ap.add_argument("--wd", type=float, default=0.01)
+    ap.add_argument("--beta2", type=float, default=0.999)
     ap.add_argument("--log-every", type=int, default=50)
     ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
+    ap.add_argument("--pos-init", choices=["normal", "sinusoidal"], default="sinusoidal",
+                    help="initialisation of the (learned) position embeddings")
+    ap.add_argument("--linear-std", type=float, default=0.05, help="init std of the Linear layers")
+    ap.add_argument("--stop-after", type=int, default=0, help="probe: stop after this many steps (schedule unchanged)")
     ap.add_argument("--out", default=os.path.join(CACHE, "pretrained.pt"))
     args = ap.parse_args()
 
@@ -108,17 +129,21 @@ def main() -> None:
     torch.manual_seed(SEED)
     cfg = micro_config(architectures=["BertForMaskedLM"])
     model = BertForMaskedLM(cfg)
-    hf_init(model, SEED)
+    hf_init(model, SEED, linear_std=args.linear_std)
+    if args.pos_init == "sinusoidal":
+        sinusoidal_positions(model)
     model.train()
-    opt = torch.optim.AdamW(param_groups(model, args.wd), lr=args.lr, betas=(0.9, 0.999), eps=1e-6)
+    opt = torch.optim.AdamW(param_groups(model, args.wd), lr=args.lr, betas=(0.9, args.beta2), eps=1e-6)
     gen = torch.Generator().manual_seed(SEED + 1)
 
-    log = Log(os.path.join(LOGS, "pretrain.log" if not args.bench else "pretrain_bench.log"))
+    log = Log(os.path.join(LOGS, "pretrain.log" if not (args.bench or args.stop_after) else "pretrain_probe.log"),
+              "a" if (args.bench or args.stop_after) else "w")
     log(f"torch {torch.__version__}, threads {torch.get_num_threads()}, train {len(train128)} segments of 128 "
         f"({train128.size} tokens), held-out {len(heldout)} segments of 128")
     log(f"config: batch {args.batch} sequences/step (phase 1: 64 tokens, micro {args.micro64}; phase 2: 128 tokens, "
         f"micro {args.micro128}), peak lr {args.lr}, warmup {args.warmup} steps then linear decay to 0, "
-        f"wd {args.wd}, AdamW(0.9, 0.999, eps 1e-6), grad clip 1.0, dropout 0.1, seed {SEED}, "
+        f"wd {args.wd}, AdamW(0.9, {args.beta2}, eps 1e-6), grad clip 1.0, dropout 0.1, seed {SEED}, "
+        f"position init {args.pos_init}, Linear init std {args.linear_std}, "
         f"params {sum(p.numel() for p in model.parameters())}")
 
     # The 128-token segments (already shuffled) are consumed in order: phase 1
@@ -211,7 +236,11 @@ def main() -> None:
             log(f"step {step}/{total} seq {seq} lr {lr:.2e} loss {win[0] / win[2]:.4f} "
                 f"masked-acc {win[1] / win[2]:.4f} tokens {tokens} elapsed {el / 60:.1f} min")
             win[:] = [0.0, 0.0, 0.0]
-        if step % 250 == 0 and step != total:
+        if args.stop_after and step >= args.stop_after:
+            r = evaluate(model, heldout, limit=240)
+            log(f"PROBE stop at step {step}: held-out (240 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.3f}")
+            return
+        if step % 500 == 0 and step != total:
             r = evaluate(model, heldout, limit=240)
             log(f"  held-out (first 240 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.3f}")
     if args.bench:
