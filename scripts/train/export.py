@@ -55,8 +55,14 @@ FILL_MASK_SENTENCES = [
     "i [MASK] you very much .",
     "the cat sat on the [MASK] .",
     "he drank a cup of [MASK] .",
+    "i do [MASK] know what to do .",
+    "there [MASK] many people in the room .",
+    "he went to the [MASK] .",
+    "she [MASK] the door and went out .",
+    "it was a [MASK] day .",
     "the sun rises in the [MASK] .",
-    "it was a dark and stormy [MASK] .",
+    "they [MASK] to the house .",
+    "he was born in [MASK] .",
     "this movie is [MASK] .",
 ]
 

@@ -66,6 +66,7 @@ def write_cards(report, pre, fin, data_meta, timings, dirs=None) -> None:
     mt = c["metrics"]
     pre_time = f"{_min(pre['train_seconds'])} of training" + (f" ({_min(pre_wall)} for the whole step incl. evaluation)" if pre_wall else "")
     fin_time = f"{_min(fin['train_seconds'])} of training" + (f" ({_min(fin_wall)} for the whole step incl. tokenization and evaluation)" if fin_wall else "")
+    phase_text = ", ".join(f"{sq} × {bt} : {st}" for sq, bt, st in pre["phases"])
     hist = ", ".join(f"epoch {h['epoch']}: {h['dev_correct']}/872" for h in fin["history"])
 
     mlm_card = f"""\
@@ -110,12 +111,16 @@ file, shuffled with seed {data_meta['shuffle_seed']}).
 - Objective: MLM only (no next-sentence prediction). 15% of the tokens are selected
   (Bernoulli per token; `[CLS]`, `[SEP]`, `[PAD]` and `[UNK]` never), of which 80%
   become `[MASK]`, 10% a random token, 10% stay; loss at the selected positions only.
-- Two phases: {pre['steps64']} steps on 64-token segments (each 128-token segment split in two),
-  then {pre['steps128']} steps on 128-token segments; batch {a['batch']} sequences per step in both.
-  {pre['tokens']:,} tokens seen in all ({pre['epochs']:.2f} passes over the corpus).
+- Phases (sequence length × sequences per step : steps): {phase_text}; 64-token segments are
+  128-token segments cut in two, so every step sees 2,048 tokens. {pre['steps']:,} steps,
+  {pre['tokens']:,} tokens seen in all ({pre['epochs']:.2f} passes over the corpus, no segment repeated).
 - AdamW (β 0.9/0.999, ε 1e-6), peak learning rate {a['lr']}, {a['warmup']} warm-up steps then linear
   decay to 0, weight decay {a['wd']} (not on biases / LayerNorm), gradient clipping 1.0,
-  dropout 0.1 (hidden and attention). HF-style initialisation N(0, 0.02²).
+  dropout {a['dropout']} (hidden and attention).
+- Initialisation: HF-style N(0, 0.02²) for the embeddings, N(0, {a['linear_std']}²) for the Linear
+  layers (0.02 is BERT-base's value for width 768; at width 128 it left the attention
+  near-uniform and training slower in short probe runs), position embeddings set to
+  sinusoids rescaled to std 0.02 (still ordinary learned BERT position embeddings).
 - Seed {pre['seed']} (initialisation {pre['seed']}, masking {pre['seed'] + 1}); held-out masking seed {pre['mask_seed']}.
 - Wall time: {pre_time} on a 2-core AMD EPYC VM shared with another process
   (PyTorch 1.13 + OpenBLAS, 2 threads, float32). Log: `scripts/train/logs/pretrain.log`.

@@ -8,10 +8,13 @@ random vocabulary token (10%) or stays (10%).  The decoder (tied to the word
 embeddings) runs only at selected positions.  AdamW, linear warm-up then
 linear decay to 0, weight decay 0.01 (not on biases / LayerNorm), dropout 0.1.
 
-``--steps`` is fixed by default so that a rerun is reproducible; it was sized
-from the throughput measured on the 2-core machine (see logs/pretrain.log).
-``--steps auto`` instead measures throughput over the first steps and sizes the
-run to ``--budget-min`` minutes.
+Sequence-length phases (``--phases``, default 3400 steps of 32 x 64 tokens, then
+400 steps of 16 x 128 tokens: 2,048 tokens per step throughout).  The step
+count is fixed so that a rerun is reproducible; it was sized from the
+throughput measured on the shared 2-core machine (logged as THROUGHPUT in
+logs/pretrain.log).  ``--stop-after N`` runs a short probe (logs/pretrain_probe.log);
+the probes chose batch 32 over 128 (more updates per token), lr 1e-3 over 3e-4 /
+3e-3, Linear init std 0.05 over 0.02 / 0.09, and sinusoidal position init.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from common import CACHE, CLS, LOGS, MASK, PAD, SEP, UNK, VOCAB_SIZE, BertForMas
 SEED = 20250101
 MASK_SEED = 777  # held-out masking
 HEAD_CHUNK = 256
+DEFAULT_PHASES = "64x32:3400,128x16:400"
 
 
 def mask_batch(ids: torch.Tensor, gen: torch.Generator, prob: float = 0.15):
@@ -102,32 +106,41 @@ def lr_at(step: int, total: int, warmup: int, peak: float) -> float:
     return peak * max(0.0, (total - step) / max(1, total - warmup))
 
 
+def parse_phases(spec: str):
+    """"32x64:1000,64x32:2000" -> [(seq, batch, steps), ...]"""
+    out = []
+    for part in spec.split(","):
+        shape, steps = part.split(":")
+        seq, batch = shape.split("x")
+        out.append((int(seq), int(batch), int(steps)))
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps64", default="3400",
-                    help="phase-1 steps on 64-token segments, or 'auto' to size from measured throughput")
-    ap.add_argument("--steps128", type=int, default=300, help="phase-2 steps on 128-token segments")
-    ap.add_argument("--budget-min", type=float, default=42.0, help="training-time budget for --steps64 auto")
-    ap.add_argument("--batch", type=int, default=32, help="sequences per optimizer step (both phases)")
-    ap.add_argument("--micro64", type=int, default=32, help="micro-batch in phase 1 (gradient accumulation)")
-    ap.add_argument("--micro128", type=int, default=32, help="micro-batch in phase 2")
+    ap.add_argument("--phases", default=DEFAULT_PHASES,
+                    help="sequence-length schedule: SEQxBATCH:STEPS,... (batch in sequences per optimizer step)")
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--warmup", type=int, default=60, help="warm-up steps")
     ap.add_argument("--wd", type=float, default=0.01)
     ap.add_argument("--beta2", type=float, default=0.999)
     ap.add_argument("--log-every", type=int, default=50)
-    ap.add_argument("--bench", type=int, default=0, help="time this many steps and exit")
+    ap.add_argument("--eval-every", type=int, default=500)
     ap.add_argument("--pos-init", choices=["normal", "sinusoidal"], default="sinusoidal",
                     help="initialisation of the (learned) position embeddings")
     ap.add_argument("--linear-std", type=float, default=0.05, help="init std of the Linear layers")
+    ap.add_argument("--dropout", type=float, default=0.1, help="hidden and attention dropout during pre-training")
     ap.add_argument("--stop-after", type=int, default=0, help="probe: stop after this many steps (schedule unchanged)")
     ap.add_argument("--out", default=os.path.join(CACHE, "pretrained.pt"))
     args = ap.parse_args()
+    phases = parse_phases(args.phases)
+    probe = bool(args.stop_after)
 
     train128 = np.load(os.path.join(CACHE, "train_segments.npy"))
     heldout = np.load(os.path.join(CACHE, "heldout_segments.npy"))
     torch.manual_seed(SEED)
     cfg = micro_config(architectures=["BertForMaskedLM"])
+    cfg.hidden_dropout_prob = cfg.attention_probs_dropout_prob = args.dropout
     model = BertForMaskedLM(cfg)
     hf_init(model, SEED, linear_std=args.linear_std)
     if args.pos_init == "sinusoidal":
@@ -136,44 +149,33 @@ def main() -> None:
     opt = torch.optim.AdamW(param_groups(model, args.wd), lr=args.lr, betas=(0.9, args.beta2), eps=1e-6)
     gen = torch.Generator().manual_seed(SEED + 1)
 
-    log = Log(os.path.join(LOGS, "pretrain.log" if not (args.bench or args.stop_after) else "pretrain_probe.log"),
-              "a" if (args.bench or args.stop_after) else "w")
+    log = Log(os.path.join(LOGS, "pretrain_probe.log" if probe else "pretrain.log"), "a" if probe else "w")
     log(f"torch {torch.__version__}, threads {torch.get_num_threads()}, train {len(train128)} segments of 128 "
         f"({train128.size} tokens), held-out {len(heldout)} segments of 128")
-    log(f"config: batch {args.batch} sequences/step (phase 1: 64 tokens, micro {args.micro64}; phase 2: 128 tokens, "
-        f"micro {args.micro128}), peak lr {args.lr}, warmup {args.warmup} steps then linear decay to 0, "
-        f"wd {args.wd}, AdamW(0.9, {args.beta2}, eps 1e-6), grad clip 1.0, dropout 0.1, seed {SEED}, "
-        f"position init {args.pos_init}, Linear init std {args.linear_std}, "
+    log(f"config: phases (seq x batch : steps) {args.phases}, peak lr {args.lr}, warmup {args.warmup} steps then "
+        f"linear decay to 0, wd {args.wd}, AdamW(0.9, {args.beta2}, eps 1e-6), grad clip 1.0, dropout {args.dropout}, "
+        f"seed {SEED}, position init {args.pos_init}, Linear init std {args.linear_std}, "
         f"params {sum(p.numel() for p in model.parameters())}")
 
-    # The 128-token segments (already shuffled) are consumed in order: phase 1
-    # splits each into two 64-token segments ([CLS] 62 tokens [SEP]), phase 2
-    # takes the following ones whole (wrapping round once the corpus is used up).
-    def phase1_batches():
-        per = args.batch // 2
-        k = 0
-        while True:
-            seg = train128[k * per : (k + 1) * per]
-            k += 1
-            body = seg[:, 1:-1]
-            halves = np.concatenate([body[:, :62], body[:, 62:124]], axis=0)
-            out = np.empty((len(halves), 64), dtype=np.int64)
-            out[:, 0], out[:, 1:-1], out[:, -1] = CLS, halves, SEP
-            # interleave so a batch's two halves of one segment sit side by side
-            out = out.reshape(2, per, 64).transpose(1, 0, 2).reshape(-1, 64)
-            yield torch.from_numpy(np.ascontiguousarray(out)), k * per
+    # The 128-token segments (already shuffled) are consumed in order, without
+    # repetition while they last: a phase with sequence length L cuts each one into
+    # 126 // (L - 2) pieces [CLS] + (L - 2) tokens + [SEP].
+    cursor = 0
 
-    auto = args.steps64 == "auto"
-    steps64 = int(args.bench) if args.bench else (10**9 if auto else int(args.steps64))
-    steps128 = 0 if args.bench else args.steps128
-    total = steps64 + steps128
-    t_start = time.time()
-    t_calib = None
+    def get_batch(seq: int, batch: int) -> torch.Tensor:
+        nonlocal cursor
+        body = seq - 2
+        k = 126 // body
+        assert batch % k == 0, (seq, batch)
+        n = batch // k
+        idx = np.arange(cursor, cursor + n) % len(train128)
+        cursor += n
+        src = train128[idx, 1:-1][:, : k * body].reshape(n * k, body)
+        out = np.empty((n * k, seq), dtype=np.int64)
+        out[:, 0], out[:, 1:-1], out[:, -1] = CLS, src, SEP
+        return torch.from_numpy(out)
+
     win = [0.0, 0.0, 0.0]  # loss sum, correct, count
-    used128 = 0
-    batches = phase1_batches()
-    step = 0
-    tokens = 0
 
     def train_step(ids: torch.Tensor, micro: int) -> None:
         inp, sel, orig = mask_batch(ids, gen)
@@ -200,65 +202,58 @@ def main() -> None:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
-    while step < total:
-        lr = lr_at(step, total, args.warmup, args.lr)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        if step < steps64:
-            ids, used128 = next(batches)
-            micro, seq = args.micro64, 64
-        else:
-            # continues where phase 1 stopped, wrapping round to the start of the
-            # (shuffled) segments if the corpus runs out
-            idx = np.arange(used128, used128 + args.batch) % len(train128)
-            ids = torch.from_numpy(train128[idx].astype(np.int64))
-            used128 += args.batch
-            micro, seq = args.micro128, 128
-        assert len(ids) == args.batch, "ran out of training segments"
-        train_step(ids, micro)
-        step += 1
-        tokens += ids.numel()
-        if step == 5:
-            t_calib = time.time()
-        if auto and step == 45:
-            sps = (time.time() - t_calib) / 40
-            remaining = args.budget_min * 60 - (time.time() - t_start) - steps128 * sps * 2.05
-            steps64 = step + int(remaining / sps)
-            total = steps64 + steps128
-            log(f"AUTO: measured {sps:.3f} s/step at 64 tokens; sized phase 1 to {steps64} steps")
-        if step == 25 or (args.bench and step == total):
-            sps = (time.time() - t_calib) / (step - 5)
-            log(f"THROUGHPUT (steps 6-{step}, 64-token phase): {sps:.3f} s/step, {args.batch / sps:.1f} seq/s, "
-                f"{args.batch * 64 / sps:.0f} tokens/s; planned {steps64} steps x 64 + {steps128} steps x 128 "
-                f"-> ~{(steps64 + 2.05 * steps128) * sps / 60:.1f} min (128-token steps assumed 2.05x)")
-        if step % args.log_every == 0 or step == total or step == steps64:
-            el = time.time() - t_start
-            log(f"step {step}/{total} seq {seq} lr {lr:.2e} loss {win[0] / win[2]:.4f} "
-                f"masked-acc {win[1] / win[2]:.4f} tokens {tokens} elapsed {el / 60:.1f} min")
-            win[:] = [0.0, 0.0, 0.0]
-        if args.stop_after and step >= args.stop_after:
-            r = evaluate(model, heldout, limit=240)
-            log(f"PROBE stop at step {step}: held-out (240 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.3f}")
-            return
-        if step % 500 == 0 and step != total:
-            r = evaluate(model, heldout, limit=240)
-            log(f"  held-out (first 240 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.3f}")
-    if args.bench:
-        return
+    total = sum(st for _, _, st in phases)
+    t_start = time.time()
+    step = 0
+    tokens = 0
+    timing = {}
+    for seq, batch, steps in phases:
+        micro = min(batch, 8192 // seq)  # attention / FFN activations stay < 32 MiB
+        t_phase = time.time()
+        for k in range(steps):
+            lr = lr_at(step, total, args.warmup, args.lr)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            ids = get_batch(seq, batch)
+            train_step(ids, micro)
+            step += 1
+            tokens += ids.numel()
+            if k == 4:
+                t_calib = time.time()
+            if k == 24 and step >= 25:
+                sps = (time.time() - t_calib) / 20
+                timing[seq] = sps
+                est = sum(st * sps * (sq * bt) / (seq * batch) for sq, bt, st in phases)
+                log(f"THROUGHPUT (seq {seq}, steps {step - 19}-{step}): {sps:.3f} s/step, {batch / sps:.1f} seq/s, "
+                    f"{seq * batch / sps:.0f} tokens/s; planned {total} steps ({args.phases}) -> ~{est / 60:.1f} min "
+                    f"at this rate")
+            if step % args.log_every == 0 or step == total or k == steps - 1:
+                el = time.time() - t_start
+                log(f"step {step}/{total} seq {seq} lr {lr:.2e} loss {win[0] / win[2]:.4f} "
+                    f"masked-acc {win[1] / win[2]:.4f} tokens {tokens} elapsed {el / 60:.1f} min")
+                win[:] = [0.0, 0.0, 0.0]
+            if probe and step >= args.stop_after:
+                r = evaluate(model, heldout, limit=240)
+                log(f"PROBE stop at step {step}: held-out (240 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} "
+                    f"loss {r['loss']:.3f}")
+                return
+            if step % args.eval_every == 0 and step != total:
+                r = evaluate(model, heldout, limit=240)
+                log(f"  held-out (first 240 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.3f}")
+        log(f"phase seq {seq} x batch {batch}: {steps} steps in {(time.time() - t_phase) / 60:.1f} min")
     train_s = time.time() - t_start
-    log(f"training done: {steps64} steps x {args.batch} x 64 + {steps128} steps x {args.batch} x 128 = {tokens} tokens "
-        f"({used128} 128-token segments of {len(train128)} = {used128 / len(train128):.2f} epochs), "
-        f"{train_s / 60:.1f} min")
+    log(f"training done: {total} steps, {tokens} tokens ({cursor} 128-token segments of {len(train128)} = "
+        f"{cursor / len(train128):.2f} epochs), {train_s / 60:.1f} min")
     r = evaluate(model, heldout)
     log(f"HELD-OUT wikitext2_test: {r['segments']} segments, {r['positions']} masked positions: "
         f"top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.4f}")
     torch.save(
         {
             "state_dict": model.state_dict(),
-            "steps64": steps64,
-            "steps128": steps128,
+            "phases": phases,
+            "steps": total,
             "tokens": tokens,
-            "epochs": used128 / len(train128),
+            "epochs": cursor / len(train128),
             "train_seconds": train_s,
             "heldout": r,
             "args": vars(args),
