@@ -1,50 +1,19 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { fileURLToPath } from 'node:url';
 import { HUB } from '../playwright.config';
+import { ARTIFACTS, DEFAULT_MODEL, gridIsDrawn, loadModel } from './helpers';
 
-const ARTIFACTS = 'e2e-artifacts';
-
-async function gridIsDrawn(page: Page, layers: number, heads: number) {
-  const grid = page.getByTestId('attention-grid');
-  await expect(grid).toHaveAttribute('data-layers', String(layers));
-  await expect(grid).toHaveAttribute('data-heads', String(heads));
-  // Every cell has pixels of more than one colour (a blank or flat cell would not).
-  const flatCells = await grid.evaluate((canvas: HTMLCanvasElement) => {
-    const ctx = canvas.getContext('2d')!;
-    const rows = Number(canvas.dataset.layers);
-    const cols = Number(canvas.dataset.heads);
-    const cellW = canvas.width / cols;
-    const cellH = canvas.height / rows;
-    let flat = 0;
-    for (let l = 0; l < rows; l++) for (let h = 0; h < cols; h++) {
-      const data = ctx.getImageData(h * cellW, l * cellH + 14, cellW - 4, cellH - 18).data;
-      const colours = new Set<number>();
-      for (let i = 0; i < data.length; i += 4) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-      if (colours.size < 3) flat++;
-    }
-    return flat;
-  });
-  expect(flatCells).toBe(0);
-}
-
-async function loadModel(page: Page, model: string, format = 'auto') {
-  await page.locator('details.hub-host').evaluate((d: HTMLDetailsElement) => (d.open = true));
-  await page.locator('input[name="hub-host"]').fill(HUB);
-  await page.locator('input[name="model"]').fill(model);
-  await page.locator('select[name="format"]').selectOption(format);
-  await page.getByRole('button', { name: 'Load' }).click();
-}
 
 test('opens on the bundled model with no network, and shows tokens, prediction and the grid', async ({ page }) => {
   const external: string[] = [];
   page.on('request', (r) => {
     const url = new URL(r.url());
-    if (!['localhost', '127.0.0.1'].includes(url.hostname)) external.push(r.url());
+    if (/^(https?|wss?):$/.test(url.protocol) && !['localhost', '127.0.0.1'].includes(url.hostname)) external.push(r.url());
   });
   await page.goto('/');
-  await expect(page.getByTestId('model-info')).toContainText('3 layers × 4 heads');
+  await expect(page.getByTestId('model-info')).toContainText(`${DEFAULT_MODEL.layers} layers × ${DEFAULT_MODEL.heads} heads`);
   await expect(page.locator('.backend-in-use')).toContainText('running on WASM (2 threads)');
-  await gridIsDrawn(page, 3, 4);
+  await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
   await expect(page.locator('.token-chips li').first()).toHaveText('[CLS]');
   await expect(page.getByRole('table', { name: 'Prediction' })).toContainText('positive');
   await page.screenshot({ path: `${ARTIFACTS}/app-default.png`, fullPage: true });
@@ -57,13 +26,13 @@ test('switching backend restarts the engine; WebGPU without an adapter falls bac
   await page.locator('select[name="backend"]').selectOption('webgpu');
   await expect(page.locator('.fallback')).toContainText('WebGPU is not available here');
   await expect(page.locator('.backend-in-use')).toContainText('running on WASM');
-  await gridIsDrawn(page, 3, 4);
+  await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
   expect(page.url()).toContain('backend=webgpu');
   await page.reload();
   await expect(page.locator('select[name="backend"]')).toHaveValue('webgpu');
   await page.locator('select[name="backend"]').selectOption('wasm');
   await expect(page.locator('.fallback')).toHaveCount(0);
-  await gridIsDrawn(page, 3, 4);
+  await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
 });
 
 test('loads from a Hub host, fills [MASK], and a reload reads the weights from the cache', async ({ page }) => {
@@ -87,7 +56,7 @@ test('loads from a Hub host, fills [MASK], and a reload reads the weights from t
 
 test('bad models get a clear message and leave the app as it was', async ({ page }) => {
   await page.goto('/');
-  await expect(page.getByTestId('model-info')).toContainText('tiny-bert-sst2');
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   const cases: [string, string, RegExp][] = [
     ['head-atlas/no-such-model', 'auto', /no-such-model@main has no config\.json/],
     ['head-atlas/not-bert', 'auto', /model_type "gpt2"/],
@@ -102,7 +71,7 @@ test('bad models get a clear message and leave the app as it was', async ({ page
     const alert = page.getByRole('alert').last();
     await expect(alert).toContainText(message);
     // The model that was loaded is still loaded and still runs.
-    await expect(page.getByTestId('model-info')).toContainText('bundled:tiny-bert-sst2');
+    await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
     await page.locator('textarea[name="text-a"]').fill(`still good after ${model}`);
     await expect(page.locator('.token-chips li').nth(2)).toHaveText('good');
     await alert.getByRole('button', { name: 'Dismiss' }).click();
@@ -115,10 +84,10 @@ test('bad models get a clear message and leave the app as it was', async ({ page
 
 test('a text longer than the model takes is truncated with a notice', async ({ page }) => {
   await page.goto('/');
-  await page.locator('textarea[name="text-a"]').fill('the movie was good . '.repeat(30));
-  await expect(page.locator('.truncation')).toContainText('this model takes at most 64, so it was cut to 64');
-  await expect(page.locator('.token-chips li')).toHaveCount(64);
-  await gridIsDrawn(page, 3, 4);
+  await page.locator('textarea[name="text-a"]').fill('the movie was good . '.repeat(60));
+  await expect(page.locator('.truncation')).toContainText(`this model takes at most ${DEFAULT_MODEL.maxLength}, so it was cut to ${DEFAULT_MODEL.maxLength}`);
+  await expect(page.locator('.token-chips li')).toHaveCount(DEFAULT_MODEL.maxLength);
+  await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
 });
 
 test('opens a model folder from disk', async ({ page }) => {
@@ -138,7 +107,7 @@ test('a malformed or hostile link is reported, replaced by defaults, and never r
   await page.goto('/?model=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E&backend=cuda&hub=javascript:alert(1)&a=%3Cscript%3Ealert(2)%3C%2Fscript%3E%3Cimg%20src%3Dx%20onerror%3Dalert(3)%3E');
   await expect(page.getByRole('status').filter({ hasText: '"model" value was not understood' })).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: '"backend" value was not understood' })).toBeVisible();
-  await expect(page.getByTestId('model-info')).toContainText('bundled:tiny-bert-sst2');
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   await expect(page.locator('.token-chips')).toContainText('script');
   expect(await page.locator('img[src="x"]').count()).toBe(0);
   expect(dialogs).toBe(0);
@@ -182,7 +151,7 @@ test('the Weights menu picks one ONNX file (int8 or float16), and the link keeps
     page.on('request', listen);
     await loadModel(page, 'head-atlas/tiny-bert', choice);
     await expect(page.getByTestId('model-info')).toContainText('head-atlas/tiny-bert@main · 3 layers × 4 heads · onnx · base');
-    await gridIsDrawn(page, 3, 4);
+    await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
     expect(files).toEqual([choice === 'onnx-fp16' ? 'onnx/model_fp16.onnx' : 'onnx/model_quantized.onnx']);
     expect(new URL(page.url()).searchParams.get('format')).toBe(choice);
     page.off('request', listen);

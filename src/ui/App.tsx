@@ -1,14 +1,18 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunResult } from '../engine/client';
-import { AttentionGrid } from './AttentionGrid';
+import { AtlasPanel } from './AtlasPanel';
+import { ExamplesMenu } from './ExamplesMenu';
+import { GridExportButtons, HeadExportButtons } from './ExportButtons';
+import { decodeHeadMask, keepValues } from './headMask';
 import { Messages, type Message } from './Messages';
 import { ModelPanel } from './ModelPanel';
 import { specOfModelText } from './modelText';
 import { ClassPrediction, MaskFills, softmax } from './Prediction';
 import { StatusBar } from './StatusBar';
 import { TokenChips } from './TokenChips';
-import { readUrlState, writeUrlState, type UrlState } from './urlState';
+import { checkAgainstShape, readUrlState, writeUrlState, type UrlState } from './urlState';
 import { useEngine, type BackendChoice } from './useEngine';
+import { moveSelection } from './gridLayout';
 
 interface MaskFill {
   position: number;
@@ -19,6 +23,8 @@ interface MaskFill {
 export function App() {
   const initial = useRef(readUrlState(window.location.search));
   const [state, setState] = useState<UrlState>(initial.current.state);
+  const stateRef = useRef(state);
+  stateRef.current = state;
   const [messages, setMessages] = useState<Message[]>(() => initial.current.problems.map((text, id) => ({ id, kind: 'notice', text })));
   const nextMessage = useRef(initial.current.problems.length);
   const [result, setResult] = useState<RunResult | null>(null);
@@ -46,14 +52,30 @@ export function App() {
     }
   }, [client]);
 
-  // Run the model on the text whenever either changes (debounced while typing).
+  // What the link says about heads and masks must fit the model that loaded.
+  useEffect(() => {
+    if (!model) return;
+    const checked = checkAgainstShape(stateRef.current, model.shape.layers, model.shape.heads);
+    for (const p of checked.problems) report(p, 'notice');
+    if (checked.problems.length) setState(checked.state);
+  }, [model]);
+
+  const headKeep = model ? keepValues(decodeHeadMask(state.mask) ?? { layers: 0, heads: 0, disabled: [] }, model.shape.layers, model.shape.heads) : null;
+  const layerKeep = model && state.layersOff.length ? Array.from({ length: model.shape.layers }, (_, l) => (state.layersOff.includes(l + 1) ? 0 : 1)) : null;
+  const maskKey = `${state.mask}|${state.layersOff.join()}|${state.disableMode}`;
+
+  // Run the model on the text (with the masks) whenever either changes (debounced while typing).
   useEffect(() => {
     if (!client || !model) return;
     let live = true;
     const timer = setTimeout(async () => {
       setRunning(true);
       try {
-        const out = await client.run(model.id, { examples: [{ textA: state.textA, textB: state.textB || null }], outputs: { attentions: true, logits: true } });
+        const out = await client.run(model.id, {
+          examples: [{ textA: state.textA, textB: state.textB || null }],
+          masks: { heads: headKeep, layers: layerKeep, mode: state.disableMode },
+          outputs: { attentions: true, logits: true },
+        });
         if (!live) return;
         setResult(out);
         if (model.head === 'masked-lm' && out.logits && out.logitsDims) {
@@ -78,60 +100,136 @@ export function App() {
       live = false;
       clearTimeout(timer);
     };
-  }, [client, model, state.textA, state.textB, report]);
+  }, [client, model, state.textA, state.textB, maskKey, report]);
+
+  // Classroom mode is run from the keyboard: arrows move the head, L switches the view, Escape leaves.
+  useEffect(() => {
+    if (!state.classroom || !model) return;
+    const onKey = (e: KeyboardEvent) => {
+      if ((e.target as HTMLElement).closest('input, textarea, select')) return;
+      if (e.key === 'Escape') return setState((s) => ({ ...s, classroom: false }));
+      if (e.key === 'l' || e.key === 'L') return setState((s) => ({ ...s, view: s.view === 'map' ? 'lines' : 'map' }));
+      const from = state.head ? { layer: state.head.layer - 1, head: state.head.head - 1 } : { layer: 0, head: 0 };
+      const next = moveSelection(model.shape, from, e.key);
+      if (next) {
+        e.preventDefault();
+        setState((s) => ({ ...s, head: { layer: next.layer + 1, head: next.head + 1 } }));
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [state.classroom, state.head, model]);
+
+  const copyLink = async () => {
+    const url = window.location.href;
+    try {
+      await navigator.clipboard.writeText(url);
+      report('Link copied: it opens this exact view.', 'notice');
+    } catch {
+      window.prompt('Copy this link:', url);
+    }
+  };
 
   const encoding = result?.encodings?.[0] ?? null;
+  const classroom = state.classroom;
   return (
-    <div className="app">
+    <div className={`app${classroom ? ' classroom' : ''}`}>
       <header>
         <h1>Head Atlas</h1>
-        <ModelPanel
-          modelText={state.model}
-          hubHost={state.hubHost}
-          format={state.format}
-          busy={!client}
-          onLoad={async (modelText, hubHost, format) => {
-            try {
-              // The link follows the model only once it has loaded, so it never points at a broken one.
-              if (await load(specOfModelText(modelText, hubHost), format)) setState((s) => ({ ...s, model: modelText, hubHost: hubHost || s.hubHost, format }));
-            } catch (e) {
-              report((e as Error).message);
-            }
-          }}
-          onFiles={(label, files, format) => {
-            void load({ kind: 'files', label, files }, format);
-            report(`Loading ${label} from your disk. Local files are not part of the page's link.`, 'notice');
-          }}
-        />
-        <StatusBar
-          choice={state.backend as BackendChoice}
-          backend={backend}
-          model={model}
-          loading={loading}
-          onBackend={(choice) => setState((s) => ({ ...s, backend: choice }))}
-          onCancel={cancelLoad}
-        />
+        {!classroom && (
+          <>
+            <ModelPanel
+              modelText={state.model}
+              hubHost={state.hubHost}
+              format={state.format}
+              busy={!client}
+              onLoad={async (modelText, hubHost, format) => {
+                try {
+                  // The link follows the model only once it has loaded, so it never points at a broken one.
+                  if (await load(specOfModelText(modelText, hubHost), format)) setState((s) => ({ ...s, model: modelText, hubHost: hubHost || s.hubHost, format }));
+                } catch (e) {
+                  report((e as Error).message);
+                }
+              }}
+              onFiles={(label, files, format) => {
+                void load({ kind: 'files', label, files }, format);
+                report(`Loading ${label} from your disk. Local files are not part of the page's link.`, 'notice');
+              }}
+            />
+            <StatusBar
+              choice={state.backend as BackendChoice}
+              backend={backend}
+              model={model}
+              loading={loading}
+              onBackend={(choice) => setState((s) => ({ ...s, backend: choice }))}
+              onCancel={cancelLoad}
+            />
+          </>
+        )}
+        <div className="view-actions">
+          {running && <span className="computing" data-testid="computing">computing…</span>}
+          <button type="button" name="copy-link" onClick={() => void copyLink()}>
+            Copy link
+          </button>
+          <button type="button" name="classroom" aria-pressed={classroom} onClick={() => setState((s) => ({ ...s, classroom: !s.classroom, head: s.head ?? { layer: 1, head: 1 } }))}>
+            {classroom ? 'Leave classroom mode' : 'Classroom mode'}
+          </button>
+        </div>
       </header>
       <Messages messages={messages} onDismiss={(id) => setMessages((m) => m.filter((x) => x.id !== id))} />
       <main>
-        <section className="inputs">
-          <label>
-            Sentence A
-            <textarea name="text-a" value={state.textA} rows={2} onChange={(e) => setState((s) => ({ ...s, textA: e.target.value }))} />
-          </label>
-          <label>
-            Sentence B (optional)
-            <textarea name="text-b" value={state.textB} rows={2} onChange={(e) => setState((s) => ({ ...s, textB: e.target.value }))} />
-          </label>
-        </section>
+        {classroom ? (
+          <section className="classroom-text" aria-label="Sentences">
+            <p>{state.textA}</p>
+            {state.textB && <p className="sentence-b">{state.textB}</p>}
+          </section>
+        ) : (
+          <section className="inputs">
+            <label>
+              Sentence A
+              <textarea name="text-a" value={state.textA} rows={2} onChange={(e) => setState((s) => ({ ...s, textA: e.target.value }))} />
+            </label>
+            <label>
+              Sentence B (optional)
+              <textarea name="text-b" value={state.textB} rows={2} onChange={(e) => setState((s) => ({ ...s, textB: e.target.value }))} />
+            </label>
+            <ExamplesMenu onPick={(textA, textB) => setState((s) => ({ ...s, textA, textB }))} onError={report} />
+          </section>
+        )}
         {encoding && model && <TokenChips encoding={encoding} maxLength={model.maxLength} />}
         {model && result?.logits && model.head === 'sequence-classification' && <ClassPrediction model={model} logits={result.logits} />}
         {model?.head === 'masked-lm' && <MaskFills fills={fills} />}
-        {model && result?.attentions && (
+        {model && result?.attentions && encoding && (
           <section className={`grid-section${running ? ' running' : ''}`}>
-            <AttentionGrid attentions={result.attentions} heads={model.shape.heads} seqLen={result.seqLen} />
+            <AtlasPanel
+              state={state}
+              setState={setState}
+              attentions={result.attentions}
+              layers={model.shape.layers}
+              heads={model.shape.heads}
+              seqLen={result.seqLen}
+              encoding={encoding}
+              exportActions={(selected) => (
+                <HeadExportButtons
+                  modelText={state.model}
+                  attentions={result.attentions!}
+                  heads={model.shape.heads}
+                  seqLen={result.seqLen}
+                  encoding={encoding}
+                  selected={selected}
+                  view={state.view}
+                  aggregation={state.aggregation}
+                  hide={state.hide}
+                  renormalise={state.renormalise}
+                  textA={state.textA}
+                  textB={state.textB}
+                />
+              )}
+              gridActions={!classroom && <GridExportButtons modelText={state.model} attentions={result.attentions} heads={model.shape.heads} seqLen={result.seqLen} encoding={encoding} />}
+            />
           </section>
         )}
+        {classroom && <p className="classroom-keys">← → ↑ ↓ move between heads · L switches heatmap / lines · Esc leaves classroom mode</p>}
       </main>
     </div>
   );

@@ -1,7 +1,10 @@
 // The one place that owns the URL state: a typed table of properties, as tensorflow/playground
 // keeps its state. Each property parses itself; a malformed value is reported and replaced by the
-// default, never trusted.
+// default, never trusted. Values that depend on the model's shape (a head, a mask) are checked
+// again once the model has loaded (see checkAgainstShape).
+import { GLUE_TASKS } from '../analysis/glue';
 import { DEFAULT_HUB_HOST } from '../engine/modelSource';
+import { decodeHeadMask, encodeHeadMask, NO_MASK } from './headMask';
 import { WEIGHT_CHOICES, type WeightChoice } from './modelText';
 
 interface Prop<T> {
@@ -27,13 +30,27 @@ const oneOf = <T extends string>(key: string, values: readonly T[], fallback: T)
   format: (v) => v,
 });
 
+const flag = (key: string): Prop<boolean> => ({
+  key,
+  fallback: false,
+  parse: (raw) => (raw === '1' ? true : raw === '0' ? false : null),
+  format: (v) => (v ? '1' : '0'),
+});
+
+const integer = (key: string, fallback: number, min: number, max: number): Prop<number> => ({
+  key,
+  fallback,
+  parse: (raw) => (/^\d{1,6}$/.test(raw) && Number(raw) >= min && Number(raw) <= max ? Number(raw) : null),
+  format: (v) => String(v),
+});
+
 /** A model as text: `bundled:NAME`, or a Hub id `owner/name[@revision]`. */
-const modelProp: Prop<string> = {
-  key: 'model',
-  fallback: 'bundled:tiny-bert-sst2',
+const model = (key: string, fallback: string): Prop<string> => ({
+  key,
+  fallback,
   parse: (raw) => (/^(bundled:[\w.-]+|[A-Za-z0-9][\w.-]*(\/[\w.-]+)?(@[\w./-]+)?)$/.test(raw) && !raw.includes('..') ? raw : null),
   format: (v) => v,
-};
+});
 
 const hostProp: Prop<string> = {
   key: 'hub',
@@ -49,13 +66,82 @@ const hostProp: Prop<string> = {
   format: (v) => v,
 };
 
+/** The selected head, 1-indexed "layer-head" as the paper labels heads (e.g. 7-6); null = none. */
+export interface SelectedHead {
+  layer: number;
+  head: number;
+}
+
+const headProp: Prop<SelectedHead | null> = {
+  key: 'head',
+  fallback: null,
+  parse: (raw) => {
+    const m = /^(\d{1,2})-(\d{1,2})$/.exec(raw);
+    if (!m || Number(m[1]) < 1 || Number(m[2]) < 1) return null;
+    return { layer: Number(m[1]), head: Number(m[2]) };
+  },
+  format: (v) => (v ? `${v.layer}-${v.head}` : ''),
+};
+
+/** Disabled heads as the compact bitset of headMask.ts (kept as its text). */
+const maskProp: Prop<string> = {
+  key: 'mask',
+  fallback: NO_MASK,
+  parse: (raw) => {
+    const mask = decodeHeadMask(raw);
+    return mask ? encodeHeadMask(mask) : null;
+  },
+  format: (v) => v,
+};
+
+/** Disabled layers, 1-indexed, ascending: "3,7". */
+const layersProp: Prop<number[]> = {
+  key: 'layers-off',
+  fallback: [],
+  parse: (raw) => {
+    if (!/^\d{1,2}(,\d{1,2}){0,23}$/.test(raw)) return null;
+    const layers = [...new Set(raw.split(',').map(Number))].sort((a, b) => a - b);
+    return layers.every((l) => l >= 1) ? layers : null;
+  },
+  format: (v) => v.join(','),
+};
+
+/** Special tokens the detail view leaves out. */
+const hideProp: Prop<('cls' | 'sep')[]> = {
+  key: 'hide',
+  fallback: [],
+  parse: (raw) => {
+    const items = raw.split(',');
+    if (!items.every((x) => x === 'cls' || x === 'sep')) return null;
+    return (['cls', 'sep'] as const).filter((x) => items.includes(x));
+  },
+  format: (v) => v.join(','),
+};
+
+export const PANELS = ['atlas', 'patterns', 'special', 'drift', 'masking'] as const;
+export type Panel = (typeof PANELS)[number];
+
 export const URL_SCHEMA = {
-  model: modelProp,
+  model: model('model', 'bundled:tiny-bert-sst2'),
+  /** The pre-trained model that fine-tuning drift compares against. */
+  baseModel: model('base', 'bundled:tiny-bert-sst2'),
   hubHost: hostProp,
   format: oneOf('format', Object.keys(WEIGHT_CHOICES) as WeightChoice[], 'auto'),
   backend: oneOf('backend', ['auto', 'webgpu', 'wasm'] as const, 'auto'),
   textA: text('a', 'the movie was not good , but the actors were great .'),
   textB: text('b', ''),
+  head: headProp,
+  view: oneOf('view', ['map', 'lines'] as const, 'map'),
+  aggregation: oneOf('agg', ['head', 'layer', 'all'] as const, 'head'),
+  hide: hideProp,
+  renormalise: flag('renorm'),
+  mask: maskProp,
+  layersOff: layersProp,
+  disableMode: oneOf('mode', ['zero', 'uniform'] as const, 'zero'),
+  panel: oneOf('panel', PANELS, 'atlas'),
+  task: oneOf('task', Object.keys(GLUE_TASKS), 'sst2'),
+  sampleSize: integer('n', 64, 1, 100000),
+  classroom: flag('classroom'),
 };
 
 type Schema = typeof URL_SCHEMA;
@@ -84,8 +170,34 @@ export function readUrlState(search: string): { state: UrlState; problems: strin
 export function writeUrlState(state: UrlState): string {
   const params = new URLSearchParams();
   for (const [name, prop] of Object.entries(URL_SCHEMA) as [keyof UrlState, Prop<unknown>][]) {
-    if (state[name] !== prop.fallback) params.set(prop.key, prop.format(state[name]));
+    const value = prop.format(state[name]);
+    if (value !== prop.format(prop.fallback)) params.set(prop.key, value);
   }
   const s = params.toString();
   return s ? `?${s}` : '';
+}
+
+/**
+ * Once a model of this shape has loaded: the parts of the state that do not fit it are replaced by
+ * their defaults, and `problems` says which.
+ */
+export function checkAgainstShape(state: UrlState, layers: number, heads: number): { state: UrlState; problems: string[] } {
+  const problems: string[] = [];
+  let next = state;
+  if (state.head && (state.head.layer > layers || state.head.head > heads)) {
+    problems.push(`The link selects head ${state.head.layer}-${state.head.head}, but this model has ${layers} layers × ${heads} heads; no head is selected.`);
+    next = { ...next, head: null };
+  }
+  if (state.mask !== NO_MASK) {
+    const mask = decodeHeadMask(state.mask);
+    if (!mask || mask.layers !== layers || mask.heads !== heads) {
+      problems.push(`The link's head mask is for ${mask ? `${mask.layers} × ${mask.heads}` : 'another'} heads, not this model's ${layers} × ${heads}; no head is disabled.`);
+      next = { ...next, mask: NO_MASK };
+    }
+  }
+  if (state.layersOff.some((l) => l > layers)) {
+    problems.push(`The link disables layers beyond this model's ${layers}; those are ignored.`);
+    next = { ...next, layersOff: state.layersOff.filter((l) => l <= layers) };
+  }
+  return { state: next, problems };
 }

@@ -1,0 +1,47 @@
+import { expect, type Page } from '@playwright/test';
+import { HUB } from '../playwright.config';
+
+export const ARTIFACTS = 'e2e-artifacts';
+
+/** The model the app opens on, as the e2e tests expect it. */
+export const DEFAULT_MODEL = { text: 'bundled:tiny-bert-sst2', layers: 3, heads: 4, maxLength: 64 };
+
+/** Every cell of the grid canvas has pixels of more than two colours (a blank or flat cell would not). */
+export async function gridIsDrawn(page: Page, layers: number, heads: number) {
+  const grid = page.getByTestId('attention-grid');
+  await expect(grid).toHaveAttribute('data-layers', String(layers));
+  await expect(grid).toHaveAttribute('data-heads', String(heads));
+  await expect.poll(() => flatCells(page)).toBe(0);
+}
+
+export async function flatCells(page: Page): Promise<number> {
+  return page.getByTestId('attention-grid').evaluate((canvas: HTMLCanvasElement) => {
+    const ctx = canvas.getContext('2d')!;
+    const { layers, heads, cell, label, gap } = canvas.dataset;
+    const [rows, cols, c, lab, g] = [layers, heads, cell, label, gap].map(Number);
+    let flat = 0;
+    for (let l = 0; l < rows; l++) for (let h = 0; h < cols; h++) {
+      const data = ctx.getImageData(h * (c + g) + 1, l * (c + g + lab) + lab + 1, c - 2, c - 2).data;
+      const colours = new Set<number>();
+      for (let i = 0; i < data.length; i += 4) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      if (colours.size < 3) flat++;
+    }
+    return flat;
+  });
+}
+
+/** The centre of a head's cell in page coordinates (0-indexed layer and head). */
+export async function cellCentre(page: Page, layer: number, head: number): Promise<{ x: number; y: number }> {
+  const grid = page.getByTestId('attention-grid');
+  const box = (await grid.boundingBox())!;
+  const [c, lab, g] = await grid.evaluate((canvas: HTMLCanvasElement) => [canvas.dataset.cell, canvas.dataset.label, canvas.dataset.gap].map(Number));
+  return { x: box.x + head * (c + g) + c / 2, y: box.y + layer * (c + g + lab) + lab + c / 2 };
+}
+
+export async function loadModel(page: Page, model: string, format = 'auto') {
+  await page.locator('details.hub-host').evaluate((d: HTMLDetailsElement) => (d.open = true));
+  await page.locator('input[name="hub-host"]').fill(HUB);
+  await page.locator('input[name="model"]').fill(model);
+  await page.locator('select[name="format"]').selectOption(format);
+  await page.getByRole('button', { name: 'Load' }).click();
+}

@@ -1,0 +1,123 @@
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { HeadRef } from '../analysis/attentionView';
+import { drawGrid, drawGridOverlay } from './gridDrawing';
+import { fitGrid, headAt, moveSelection } from './gridLayout';
+
+interface Props {
+  /** Per layer, [1, heads, S, S]. */
+  attentions: Float32Array[];
+  heads: number;
+  seqLen: number;
+  /** Unpadded length. */
+  length: number;
+  selected: HeadRef | null;
+  onSelect(ref: HeadRef): void;
+  onOpen(ref: HeadRef): void;
+  onToggleHead?(ref: HeadRef): void;
+  isDisabled(layer: number, head: number): boolean;
+  isHighlighted?(layer: number, head: number): boolean;
+  /** One line about a head, for the hover card. */
+  describe(ref: HeadRef): string;
+  /** The strip of classroom mode: small cells. */
+  compact?: boolean;
+}
+
+/**
+ * Layers as rows, heads as columns, every head's map on one canvas, labelled layer-head
+ * (1-indexed) as the paper does. Selection and hover live on an overlay canvas, so moving the
+ * selection never repaints the maps.
+ */
+export function AtlasGrid(props: Props) {
+  const { attentions, heads, seqLen, length, selected, compact } = props;
+  const layers = attentions.length;
+  const wrap = useRef<HTMLDivElement>(null);
+  const maps = useRef<HTMLCanvasElement>(null);
+  const overlay = useRef<HTMLCanvasElement>(null);
+  const [width, setWidth] = useState(960);
+  const [hovered, setHovered] = useState<{ ref: HeadRef; x: number; y: number } | null>(null);
+  const layout = compact ? fitGrid(layers, heads, heads * 34, 24, 30) : fitGrid(layers, heads, width);
+
+  useLayoutEffect(() => {
+    const el = wrap.current;
+    if (!el || compact) return;
+    const observer = new ResizeObserver(() => setWidth(Math.max(200, el.clientWidth)));
+    observer.observe(el);
+    setWidth(Math.max(200, el.clientWidth));
+    return () => observer.disconnect();
+  }, [compact]);
+
+  useEffect(() => {
+    const ctx = maps.current?.getContext('2d');
+    if (ctx) drawGrid(ctx, layout, attentions, seqLen, length);
+  }, [attentions, seqLen, length, layout.cell, layers, heads]);
+
+  const propsRef = useRef(props);
+  propsRef.current = props;
+  useEffect(() => {
+    const ctx = overlay.current?.getContext('2d');
+    if (!ctx) return;
+    const p = propsRef.current;
+    drawGridOverlay(ctx, layout, { selected, hovered: hovered?.ref ?? null, disabled: p.isDisabled, highlighted: p.isHighlighted ?? (() => false) });
+  });
+
+  const refAt = (e: React.MouseEvent) => {
+    const r = overlay.current!.getBoundingClientRect();
+    return headAt(layout, e.clientX - r.left, e.clientY - r.top);
+  };
+
+  return (
+    <div className={`atlas-grid${compact ? ' compact' : ''}`} ref={wrap}>
+      <div
+        className="grid-canvases"
+        style={{ width: layout.width, height: layout.height }}
+        tabIndex={0}
+        role="grid"
+        aria-label={`Attention maps of ${layers} layers × ${heads} heads. Arrow keys move the selection, Enter opens a head, X disables it.`}
+        aria-activedescendant={undefined}
+        onKeyDown={(e) => {
+          const from = selected ?? { layer: 0, head: 0 };
+          const next = moveSelection(layout, from, e.key);
+          if (next) {
+            e.preventDefault();
+            props.onSelect(next);
+          } else if (e.key === 'Enter' || e.key === ' ') {
+            e.preventDefault();
+            props.onOpen(from);
+          } else if ((e.key === 'x' || e.key === 'X') && props.onToggleHead) {
+            e.preventDefault();
+            props.onToggleHead(from);
+          }
+        }}
+      >
+        <canvas ref={maps} data-testid="attention-grid" data-layers={layers} data-heads={heads} data-cell={layout.cell} data-label={layout.label} data-gap={layout.gap} width={layout.width} height={layout.height} />
+        <canvas
+          ref={overlay}
+          className="grid-overlay"
+          data-testid="grid-overlay"
+          width={layout.width}
+          height={layout.height}
+          onMouseMove={(e) => {
+            const ref = refAt(e);
+            const r = overlay.current!.getBoundingClientRect();
+            setHovered(ref ? { ref, x: e.clientX - r.left, y: e.clientY - r.top } : null);
+          }}
+          onMouseLeave={() => setHovered(null)}
+          onClick={(e) => {
+            const ref = refAt(e);
+            if (!ref) return;
+            if ((e.shiftKey || e.altKey) && props.onToggleHead) props.onToggleHead(ref);
+            else props.onOpen(ref);
+          }}
+        />
+        {hovered && (
+          <div className="hover-card" role="tooltip" style={{ left: Math.min(hovered.x + 12, layout.width - 220), top: hovered.y + 12 }}>
+            {props.describe(hovered.ref)}
+          </div>
+        )}
+      </div>
+      <p className="sr-only" aria-live="polite">
+        {selected ? `Selected head ${selected.layer + 1}-${selected.head + 1}. ${props.describe(selected)}` : ''}
+      </p>
+    </div>
+  );
+}
