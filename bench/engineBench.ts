@@ -5,6 +5,7 @@ import wasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import { BertRunner } from '../src/engine/bertRunner';
 import { buildCheckpointGraph } from '../src/engine/checkpointGraph';
 import { patchExportedGraph } from '../src/engine/onnxPatch';
+import { timeGridDrawing } from './gridBench';
 import { BENCH_SHAPE, benchInput, median, randomBertWeights } from './randomBert';
 
 async function time<T>(f: () => Promise<T> | T): Promise<[T, number]> {
@@ -49,6 +50,8 @@ export async function runEngineBench({ threads = 2, length = 128, repeats = 10 }
   for (let i = 0; i < repeats; i++) {
     allocTimes.push((await time(() => Array.from({ length: shape.layers }, () => new Float32Array(attentionFloats / shape.layers).fill(0.5))))[1]);
   }
+  const captured = await runner.run(input, {}, { attentions: true, logits: false });
+  const grid = timeGridDrawing(captured.attentions!, shape.heads, length, repeats);
   await plainSession.release();
   await runner.release();
   return {
@@ -66,6 +69,7 @@ export async function runEngineBench({ threads = 2, length = 128, repeats = 10 }
     maskOpsForwardMs: median(maskOpsTimes),
     attentionMB: (attentionFloats * 4) / 2 ** 20,
     freshAllocMs: median(allocTimes),
+    ...grid,
   };
 }
 

@@ -58,6 +58,8 @@ try {
     'session creation, instrumented': `${web.sessionMs.toFixed(0)} ms`,
     'session creation, plain': `${web.plainSessionMs.toFixed(0)} ms`,
     'model size': `${web.modelMB.toFixed(0)} MB`,
+    [`drawing the 12 × 12 grid (${web.cell}px cells)`]: `${web.gridDrawMs.toFixed(1)} ms`,
+    'switching the selected head (overlay + detail map)': `${web.headSwitchMs.toFixed(1)} ms`,
   });
   check('attention capture overhead: captured / plain forward', web.capturedForwardMs / web.plainForwardMs, '<=1.05');
   // The breakdown: the mask and capture ops in the graph, and the fetch of the attention tensors.
@@ -66,6 +68,8 @@ try {
   check('graph building / session creation', web.buildMs / web.sessionMs, '<=0.5');
   check('graph patching / session creation', web.patchMs / web.plainSessionMs, '<=0.5');
   check('web / native forward (2 threads each)', web.plainForwardMs / nativeMs);
+  check('atlas: drawing the full 12 × 12 grid at length 128 / forward pass (WASM)', web.gridDrawMs / web.capturedForwardMs, '<=0.10');
+  check('atlas: switching the selected head / forward pass (WASM)', web.headSwitchMs / web.capturedForwardMs, '<=0.02');
   console.table(rows);
 } finally {
   await browser.close();
