@@ -1,13 +1,13 @@
 // The page's handle on the engine worker. Switching backend starts a fresh worker: ONNX Runtime's
 // backend and thread count are fixed once it starts.
 import * as Comlink from 'comlink';
-import type { Backend, BackendInfo, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult } from './engineHost';
+import type { Backend, BackendInfo, EvaluatedBatch, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult } from './engineHost';
 import type { Masks } from './bertRunner';
 import type { ModelFormat } from './loadModel';
 import type { Encoding } from './tokenizer';
 import type { EngineWorkerApi } from './worker';
 
-export type { Backend, BackendInfo, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult };
+export type { Backend, BackendInfo, EvaluatedBatch, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult };
 
 export interface EngineClient {
   readonly backend: BackendInfo;
@@ -19,7 +19,7 @@ export interface EngineClient {
     modelId: string,
     examples: { textA: string; textB?: string | null }[],
     options?: { masks?: Masks; batchSize?: number; jobId?: string },
-    onProgress?: (done: number, total: number) => void,
+    onProgress?: (done: number, total: number, batch?: EvaluatedBatch) => void,
   ): Promise<{ logits: Float32Array; numLabels: number }>;
   cancel(jobId: string): Promise<void>;
   terminate(): void;

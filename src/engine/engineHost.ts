@@ -48,6 +48,13 @@ export interface RunRequest {
   outputs?: OutputRequest;
 }
 
+/** One finished batch of an evaluation: which examples, and their logits ([examples, numLabels]). */
+export interface EvaluatedBatch {
+  indices: number[];
+  logits: Float32Array;
+  numLabels: number;
+}
+
 export interface RunResult extends RunOutput {
   encodings: Encoding[] | null;
 }
@@ -179,7 +186,7 @@ export class EngineHost {
     modelId: string,
     examples: { textA: string; textB?: string | null }[],
     options: { masks?: Masks; batchSize?: number; jobId?: string } = {},
-    onProgress?: (done: number, total: number) => void,
+    onProgress?: (done: number, total: number, batch?: EvaluatedBatch) => void,
   ): Promise<{ logits: Float32Array; numLabels: number }> {
     const model = this.model(modelId);
     if (model.info.head !== 'sequence-classification') {
@@ -197,7 +204,8 @@ export class EngineHost {
       numLabels = out.logitsDims![1];
       logits ??= new Float32Array(examples.length * numLabels);
       indices.forEach((example, row) => logits!.set(out.logits!.subarray(row * numLabels, (row + 1) * numLabels), example * numLabels));
-      onProgress?.(Math.min(start + batchSize, order.length), order.length);
+      // The batch's own logits come with the progress, so scores can update as batches finish.
+      onProgress?.(Math.min(start + batchSize, order.length), order.length, { indices, logits: out.logits!.slice(0, indices.length * numLabels), numLabels });
       // Let a cancel message in before the next batch.
       await new Promise((resolve) => setTimeout(resolve, 0));
     }

@@ -91,7 +91,7 @@ const api = {
     modelId: string,
     examples: { textA: string; textB?: string | null }[],
     options: { masks?: import('./bertRunner').Masks; batchSize?: number; jobId?: string },
-    onProgress?: (done: number, total: number) => void,
+    onProgress?: (done: number, total: number, batch?: import('./engineHost').EvaluatedBatch) => void,
   ) {
     const result = await ready().evaluate(modelId, examples, options, onProgress);
     return Comlink.transfer(result, [result.logits.buffer as ArrayBuffer]);

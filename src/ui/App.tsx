@@ -4,15 +4,22 @@ import { AtlasPanel } from './AtlasPanel';
 import { ExamplesMenu } from './ExamplesMenu';
 import { GridExportButtons, HeadExportButtons } from './ExportButtons';
 import { decodeHeadMask, keepValues } from './headMask';
+import { MaskingPanel } from './MaskingPanel';
 import { Messages, type Message } from './Messages';
 import { ModelPanel } from './ModelPanel';
 import { specOfModelText } from './modelText';
 import { ClassPrediction, MaskFills, softmax } from './Prediction';
 import { StatusBar } from './StatusBar';
 import { TokenChips } from './TokenChips';
-import { checkAgainstShape, readUrlState, writeUrlState, type UrlState } from './urlState';
+import { checkAgainstShape, readUrlState, writeUrlState, type Panel, type UrlState } from './urlState';
 import { useEngine, type BackendChoice } from './useEngine';
 import { moveSelection } from './gridLayout';
+
+/** The panels built so far, in tab order. */
+const PANEL_TABS: { panel: Panel; label: string }[] = [
+  { panel: 'atlas', label: 'Atlas' },
+  { panel: 'masking', label: 'Masking & task scores' },
+];
 
 interface MaskFill {
   position: number;
@@ -199,6 +206,25 @@ export function App() {
         {encoding && model && <TokenChips encoding={encoding} maxLength={model.maxLength} />}
         {model && result?.logits && model.head === 'sequence-classification' && <ClassPrediction model={model} logits={result.logits} />}
         {model?.head === 'masked-lm' && <MaskFills fills={fills} />}
+        {!classroom && (
+          <nav className="panel-tabs" role="tablist" aria-label="Panels">
+            {PANEL_TABS.map((t) => (
+              <button key={t.panel} type="button" role="tab" name={`panel-${t.panel}`} aria-selected={state.panel === t.panel} onClick={() => setState((s) => ({ ...s, panel: t.panel }))}>
+                {t.label}
+              </button>
+            ))}
+          </nav>
+        )}
+        {!classroom && state.panel === 'masking' && client && model && (
+          <MaskingPanel
+            client={client}
+            model={model}
+            state={state}
+            setState={setState}
+            report={report}
+            masks={headKeep || layerKeep ? { heads: headKeep && headKeep.includes(0) ? headKeep : null, layers: layerKeep, mode: state.disableMode } : null}
+          />
+        )}
         {model && result?.attentions && encoding && (
           <section className={`grid-section${running ? ' running' : ''}`}>
             <AtlasPanel

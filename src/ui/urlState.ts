@@ -140,7 +140,8 @@ export const URL_SCHEMA = {
   disableMode: oneOf('mode', ['zero', 'uniform'] as const, 'zero'),
   panel: oneOf('panel', PANELS, 'atlas'),
   task: oneOf('task', Object.keys(GLUE_TASKS), 'sst2'),
-  sampleSize: integer('n', 64, 1, 100000),
+  /** Examples of the task's dev set the analyses and scores use: the first n, 0 = all. */
+  sampleSize: integer('n', 0, 0, 100000),
   classroom: flag('classroom'),
 };
 

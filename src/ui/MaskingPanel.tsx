@@ -1,0 +1,239 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, parseGlueTsv, type GlueExample, type GlueTaskKey } from '../analysis/glue';
+import { chanceHint, defaultLabelMapping } from '../analysis/labelMapping';
+import { compareMasked, taskPredictions } from '../analysis/maskingScores';
+import type { EngineClient, ModelInfo } from '../engine/client';
+import type { Masks } from '../engine/bertRunner';
+import { loadResult, saveResult, type ResultKey } from './resultStore';
+import { loadTaskExamples } from './taskData';
+import type { UrlState } from './urlState';
+
+interface Props {
+  client: EngineClient;
+  model: ModelInfo;
+  state: UrlState;
+  setState(update: (s: UrlState) => UrlState): void;
+  report(text: string, kind?: 'error' | 'notice'): void;
+  /** The model's current head and layer masks (null = none). */
+  masks: Masks | null;
+}
+
+interface Evaluation {
+  logits: Float32Array;
+  numLabels: number;
+  done: number;
+}
+
+function emptyEvaluation(n: number, numLabels: number): Evaluation {
+  return { logits: new Float32Array(n * numLabels).fill(NaN), numLabels, done: 0 };
+}
+
+const fmt = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3));
+
+/** Live masking: the task score of the masked model and its delta against the unmasked baseline, as batches finish. */
+export function MaskingPanel({ client, model, state, setState, report, masks }: Props) {
+  const taskKey: GlueTaskKey = isGlueTaskKey(state.task) ? state.task : 'sst2';
+  const task = GLUE_TASKS[taskKey];
+  const [examples, setExamples] = useState<GlueExample[] | null>(null);
+  const [userFile, setUserFile] = useState<string | null>(null);
+  const [baseline, setBaseline] = useState<Evaluation | null>(null);
+  const [masked, setMasked] = useState<Evaluation | null>(null);
+  const [mappingEdit, setMappingEdit] = useState<number[] | null>(null);
+  const jobs = useRef(0);
+
+  // The task's dev set (shipped), unless the user opened a TSV for it.
+  useEffect(() => {
+    setExamples(null);
+    setUserFile(null);
+    if (!task.dataPath) return;
+    let live = true;
+    loadTaskExamples(taskKey).then((all) => live && setExamples(all), (e) => live && report((e as Error).message));
+    return () => {
+      live = false;
+    };
+  }, [taskKey]);
+
+  const sample = useMemo(() => (examples ? (state.sampleSize > 0 ? examples.slice(0, state.sampleSize) : examples) : null), [examples, state.sampleSize]);
+  const labels = useMemo(() => sample?.map((e) => e.label) ?? [], [sample]);
+  const auto = useMemo(() => defaultLabelMapping(model.shape.labels, state.model, task, model.shape.numLabels), [model, state.model, taskKey]);
+  const mapping = mappingEdit ?? auto.mapping;
+  const numLabels = model.shape.numLabels;
+  const modelFits = model.head === 'sequence-classification' && (task.regression ? numLabels === 1 : numLabels === task.classNames.length);
+  const maskKey = masks ? JSON.stringify([Array.from(masks.heads ?? []), Array.from(masks.layers ?? []), masks.mode]) : '';
+  const key = (analysis: ResultKey['analysis']): ResultKey => ({ analysis, model: state.model, task: `${taskKey}${userFile ? `:${userFile}` : ''}`, sample: sample?.length ?? 0, extra: analysis === 'masked' ? maskKey : undefined });
+
+  // Evaluates the sample (baseline or masked), streaming batch logits into state; a newer run cancels this one.
+  const evaluate = (which: 'baseline' | 'masked', runMasks: Masks | undefined, set: (e: Evaluation | null) => void) => {
+    if (!sample || !modelFits) return () => undefined;
+    let live = true;
+    const jobId = `mask-eval-${++jobs.current}`;
+    (async () => {
+      const stored = await loadResult<Evaluation>(key(which));
+      if (!live) return;
+      if (stored && stored.done === sample.length) return set(stored);
+      const acc = emptyEvaluation(sample.length, numLabels);
+      set({ ...acc });
+      try {
+        await client.evaluate(model.id, sample, { masks: runMasks, jobId, batchSize: 32 }, (done, _total, batch) => {
+          if (!live || !batch) return;
+          batch.indices.forEach((example, row) => acc.logits.set(batch.logits.subarray(row * batch.numLabels, (row + 1) * batch.numLabels), example * batch.numLabels));
+          acc.done = done;
+          set({ ...acc, logits: acc.logits.slice() });
+        });
+        if (live) await saveResult(key(which), acc);
+      } catch (e) {
+        if (live && (e as { code?: string }).code !== 'cancelled') report((e as Error).message);
+      }
+    })();
+    return () => {
+      live = false;
+      void client.cancel(jobId);
+    };
+  };
+
+  useEffect(() => evaluate('baseline', undefined, setBaseline), [sample, model.id, modelFits]);
+  useEffect(() => {
+    setMasked(null);
+    if (!masks) return;
+    return evaluate('masked', masks, setMasked);
+  }, [sample, model.id, modelFits, maskKey]);
+
+  const comparison = useMemo(() => {
+    if (!baseline || !sample) return null;
+    const base = taskPredictions(baseline.logits, baseline.numLabels, task, mapping);
+    const mask = masked ? taskPredictions(masked.logits, masked.numLabels, task, mapping) : null;
+    return compareMasked(task, labels, base, mask);
+  }, [baseline, masked, mapping, labels]);
+  const hint = comparison && !masked ? chanceHint(comparison.baseline.headline.value, task, labels) : null;
+
+  return (
+    <section className="masking-panel" aria-label="Masking and task scores">
+      <div className="panel-controls">
+        <label>
+          Task
+          <select name="task" value={taskKey} onChange={(e) => { setMappingEdit(null); setState((s) => ({ ...s, task: e.target.value })); }}>
+            {GLUE_TASK_KEYS.map((k) => (
+              <option key={k} value={k}>
+                {GLUE_TASKS[k].name}
+                {GLUE_TASKS[k].dataPath ? '' : ' (your file)'}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Examples
+          <select name="sample-size" value={state.sampleSize} onChange={(e) => setState((s) => ({ ...s, sampleSize: Number(e.target.value) }))}>
+            <option value={0}>all {examples ? `(${examples.length})` : ''}</option>
+            {[32, 64, 100, 200, 500, 1000].map((n) => (
+              <option key={n} value={n}>
+                first {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="file-button">
+          open a GLUE-format TSV…
+          <input
+            type="file"
+            name="task-file"
+            accept=".tsv,.txt"
+            onChange={async (e) => {
+              const file = e.target.files?.[0];
+              if (!file) return;
+              try {
+                setExamples(parseGlueTsv(await file.text(), task, { fileName: file.name }));
+                setUserFile(file.name);
+                report(`Scoring ${task.name} on ${file.name} from your disk. Local files are not part of the page's link.`, 'notice');
+              } catch (err) {
+                report((err as Error).message);
+              }
+            }}
+          />
+        </label>
+        {task.dataNote && !userFile && <span className="hint">{task.dataNote}</span>}
+      </div>
+      {!modelFits && (
+        <p className="notice" role="status">
+          {model.head !== 'sequence-classification'
+            ? `${model.label} has no classification head, so it cannot be scored on a task. Load a fine-tuned model (e.g. bundled:micro-bert-sst2 or textattack/bert-base-uncased-SST-2).`
+            : `${model.label} has ${numLabels} output(s); ${task.name} needs ${task.regression ? 1 : task.classNames.length}.`}
+        </p>
+      )}
+      {modelFits && !task.regression && (
+        <div className="label-mapping" role="group" aria-label="Label mapping">
+          Outputs → {task.name} labels ({auto.source === 'config' ? "from the model's config" : auto.source === 'catalogue' ? 'from the model catalogue' : 'in order'}; {auto.note}):
+          {mapping.map((cls, output) => (
+            <label key={output}>
+              {model.shape.labels?.[output] ?? `LABEL_${output}`} →
+              <select name={`map-${output}`} value={cls} onChange={(e) => setMappingEdit(mapping.map((c, i) => (i === output ? Number(e.target.value) : c)))}>
+                {task.classNames.map((name, c) => (
+                  <option key={c} value={c}>
+                    {name}
+                  </option>
+                ))}
+              </select>
+            </label>
+          ))}
+        </div>
+      )}
+      {hint && <p className="notice" role="status">{hint}</p>}
+      {baseline && sample && (
+        <div className="progress-line" data-testid="masking-progress">
+          baseline {baseline.done}/{sample.length}
+          {masked && ` · masked ${masked.done}/${sample.length}`}
+          {masks ? '' : ' · switch heads or layers off in the atlas to see what they matter'}
+        </div>
+      )}
+      {comparison && (
+        <table className="scores" aria-label="Task scores" data-testid="task-scores">
+          <thead>
+            <tr>
+              <th>{task.name}, {comparison.n} of {comparison.total} examples</th>
+              <th>unmasked</th>
+              {comparison.masked && <th>masked</th>}
+              {comparison.masked && <th>Δ (95% CI)</th>}
+            </tr>
+          </thead>
+          <tbody>
+            {comparison.baseline.scores.map((s, i) => {
+              const m = comparison.masked?.scores[i];
+              const headline = s.metric === task.headline;
+              return (
+                <tr key={s.metric} className={headline ? 'headline' : ''} data-metric={s.metric}>
+                  <th>{s.name}</th>
+                  <td data-testid={headline ? 'baseline-score' : undefined} title={s.undefinedReason}>{fmt(s.value)}{s.undefinedReason ? ' (undefined)' : ''}</td>
+                  {m && <td data-testid={headline ? 'masked-score' : undefined}>{fmt(m.value)}</td>}
+                  {m && <td data-testid={headline ? 'score-delta' : undefined}>{headline && comparison.delta ? `${comparison.delta.value >= 0 ? '+' : ''}${fmt(comparison.delta.value)} [${fmt(comparison.delta.low)}, ${fmt(comparison.delta.high)}]` : `${m.value - s.value >= 0 ? '+' : ''}${fmt(m.value - s.value)}`}</td>}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {comparison && comparison.masked && sample && (
+        <details className="flipped" open={comparison.flipped.length > 0 && comparison.flipped.length <= 20}>
+          <summary data-testid="flipped-count">
+            {comparison.flipped.length} {task.regression ? 'examples moved most' : `prediction${comparison.flipped.length === 1 ? '' : 's'} flipped`}
+          </summary>
+          <ol>
+            {comparison.flipped.slice(0, 200).map((i) => {
+              const e = sample[i];
+              const name = (v: number) => (task.regression ? v.toFixed(2) : task.classNames[v] ?? '?');
+              const b = taskPredictions(baseline!.logits.subarray(i * baseline!.numLabels, (i + 1) * baseline!.numLabels), baseline!.numLabels, task, mapping)[0];
+              const m = taskPredictions(masked!.logits.subarray(i * masked!.numLabels, (i + 1) * masked!.numLabels), masked!.numLabels, task, mapping)[0];
+              return (
+                <li key={i}>
+                  <button type="button" className="link" onClick={() => setState((s) => ({ ...s, textA: e.textA, textB: e.textB ?? '', panel: 'atlas' }))}>
+                    #{e.index + 1}: {e.textA}
+                    {e.textB ? ` / ${e.textB}` : ''}
+                  </button>{' '}
+                  gold {name(e.label)}, unmasked {name(b)}, masked {name(m)}
+                </li>
+              );
+            })}
+          </ol>
+        </details>
+      )}
+    </section>
+  );
+}
