@@ -39,3 +39,35 @@ test('live masking: the baseline equals the model card, and switching off the la
   await expect(page.getByTestId('masking-progress')).toContainText(`masked ${card.examples}/${card.examples}`);
   await expect(page.getByTestId('score-delta')).toHaveText(delta!);
 });
+
+test('a head sweep pauses, survives a reload, resumes, completes with layers × heads cells, and its exported JSON imports to the same map', async ({ page }) => {
+  await page.goto('/?panel=masking');
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+  await page.locator('button[name="sweep-run"]').click();
+  await expect(page.getByTestId('sweep-progress')).toContainText(new RegExp(`^[3-9] of ${L * H + 1} runs`));
+  // A reload in the middle: the runs so far are kept, and Resume goes on from there.
+  await page.reload();
+  const map = page.getByTestId('sweep-map');
+  await expect(map).toBeVisible();
+  const doneBefore = await map.locator('td:not([data-value=""])').count();
+  expect(doneBefore).toBeGreaterThan(0);
+  expect(doneBefore).toBeLessThan(L * H);
+  await expect(page.locator('button[name="sweep-run"]')).toHaveText('Resume sweep');
+  await page.locator('button[name="sweep-run"]').click();
+  await expect(page.getByTestId('sweep-progress')).toContainText(new RegExp(`^${doneBefore + 1} of ${L * H + 1} runs|^${doneBefore + 2} of`));
+  await expect(page.getByTestId('sweep-summary')).not.toContainText('incomplete', { timeout: 180_000 });
+  await expect(map.locator('td[data-value]:not([data-value=""])')).toHaveCount(L * H);
+  const values = await map.locator('td').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')));
+  await page.screenshot({ path: `${ARTIFACTS}/sweep-map.png`, fullPage: true });
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[name="sweep-export"]').click()]);
+  const file = await download.path();
+  const json = JSON.parse(readFileSync(file, 'utf8'));
+  expect(json.format).toBe('head-atlas-sweep');
+  expect(json.runs).toHaveLength(L * H);
+  // Imported into a fresh page (another task's view), the file draws the same map.
+  await page.goto('/?panel=masking&task=mrpc');
+  await page.locator('input[name="sweep-import"]').setInputFiles(file);
+  await expect(page.getByTestId('sweep-summary')).toContainText('Imported from');
+  expect(await page.getByTestId('sweep-map').locator('td').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')))).toEqual(values);
+});

@@ -6,6 +6,7 @@ import type { Masks } from './bertRunner';
 import type { ModelFormat } from './loadModel';
 import type { Encoding } from './tokenizer';
 import type { EngineWorkerApi } from './worker';
+import type { AnalysisResult } from '../analysis/analyseBatch';
 
 export type { Backend, BackendInfo, EvaluatedBatch, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult };
 
@@ -21,6 +22,12 @@ export interface EngineClient {
     options?: { masks?: Masks; batchSize?: number; jobId?: string },
     onProgress?: (done: number, total: number, batch?: EvaluatedBatch) => void,
   ): Promise<{ logits: Float32Array; numLabels: number }>;
+  analyse(
+    modelId: string,
+    examples: { textA: string; textB?: string | null }[],
+    options?: { baseModelId?: string | null; batchSize?: number; jobId?: string; patternModelJson?: string | null },
+    onProgress?: (done: number, total: number, result: AnalysisResult) => void,
+  ): Promise<AnalysisResult>;
   cancel(jobId: string): Promise<void>;
   terminate(): void;
 }
@@ -45,6 +52,7 @@ export async function startEngine(backend: Backend, numThreads = defaultThreads(
     tokenOf: (modelId, ids) => remote.tokenOf(modelId, ids),
     run: (modelId, request, jobId) => remote.run(modelId, request, jobId),
     evaluate: (modelId, examples, options = {}, onProgress) => remote.evaluate(modelId, examples, options, onProgress ? Comlink.proxy(onProgress) : undefined),
+    analyse: (modelId, examples, options = {}, onProgress) => remote.analyse(modelId, examples, options, onProgress ? Comlink.proxy(onProgress) : undefined),
     cancel: (jobId) => remote.cancel(jobId),
     terminate: () => {
       remote[Comlink.releaseProxy]();

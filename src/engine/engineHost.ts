@@ -1,3 +1,6 @@
+import { analyseBatch, analysisResult, createAnalysisState, type AnalysisResult } from '../analysis/analyseBatch';
+import { checkDriftPair } from '../analysis/drift';
+import { parsePatternModel, predict } from '../analysis/patternModel';
 import type { BertHead, BertShape } from './bertConfig';
 import { BertRunner, type EncodedInput, type Masks, type OrtApi, type OutputRequest, type RunOutput } from './bertRunner';
 import { EngineError } from './errors';
@@ -210,6 +213,49 @@ export class EngineHost {
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
     return { logits: logits ?? new Float32Array(0), numLabels };
+  }
+
+  /**
+   * The pattern, special-token and (with `baseModelId`) drift analyses over a sample, batch by
+   * batch: the attention maps stay in the worker, and only the accumulated results (a few numbers
+   * per head) come back with each batch's progress.
+   */
+  async analyse(
+    modelId: string,
+    examples: { textA: string; textB?: string | null }[],
+    options: { baseModelId?: string | null; batchSize?: number; jobId?: string; patternModelJson?: string | null } = {},
+    onProgress?: (done: number, total: number, result: AnalysisResult) => void,
+  ): Promise<AnalysisResult> {
+    const model = this.model(modelId);
+    const base = options.baseModelId ? this.model(options.baseModelId) : null;
+    if (base) {
+      const refusal = checkDriftPair(model.info.shape, base.info.shape);
+      if (refusal) throw new EngineError('bad-input', refusal);
+    }
+    const fitted = options.patternModelJson ? parsePatternModel(options.patternModelJson) : null;
+    const classify = fitted ? (f: Parameters<typeof predict>[1]) => predict(fitted, f).type : undefined;
+    const { layers, heads } = model.info.shape;
+    const state = createAnalysisState(layers, heads, { drift: !!base });
+    const encodings = examples.map((e) => model.tokenizer.encode(e.textA, e.textB ?? null));
+    const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].inputIds.length - encodings[b].inputIds.length);
+    const batchSize = Math.max(1, options.batchSize ?? 16);
+    for (let start = 0; start < order.length; start += batchSize) {
+      if (options.jobId && this.cancelledJobs.delete(options.jobId)) throw new EngineError('cancelled', 'The analysis was cancelled.');
+      const batch = order.slice(start, start + batchSize).map((i) => encodings[i]);
+      const out = await model.runner.run(batch, undefined, { attentions: true });
+      const other = base ? await base.runner.run(batch, undefined, { attentions: true }) : null;
+      analyseBatch(state, {
+        attentions: out.attentions!,
+        seqLen: out.seqLen,
+        lengths: out.lengths,
+        tokens: batch.map((e) => e.tokens),
+        segments: batch.map((e) => e.tokenTypeIds),
+        otherAttentions: other?.attentions ?? null,
+      }, { classify });
+      onProgress?.(Math.min(start + batchSize, order.length), order.length, analysisResult(state));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    return analysisResult(state);
   }
 
   /** Cancels a load in flight (its download stops) or a run not yet started. */

@@ -97,6 +97,15 @@ const api = {
     return Comlink.transfer(result, [result.logits.buffer as ArrayBuffer]);
   },
 
+  analyse(
+    modelId: string,
+    examples: { textA: string; textB?: string | null }[],
+    options: { baseModelId?: string | null; batchSize?: number; jobId?: string; patternModelJson?: string | null },
+    onProgress?: (done: number, total: number, result: import('../analysis/analyseBatch').AnalysisResult) => void,
+  ) {
+    return ready().analyse(modelId, examples, options, onProgress);
+  },
+
   cancel: (jobId: string) => ready().cancel(jobId),
   unload: (modelId: string) => ready().unload(modelId),
 };

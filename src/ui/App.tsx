@@ -1,5 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunResult } from '../engine/client';
+import type { AnalysisResult } from '../analysis/analyseBatch';
+import type { PatternType } from '../analysis/patterns';
+import { AnalysisPanel } from './AnalysisPanel';
 import { AtlasPanel } from './AtlasPanel';
 import { ExamplesMenu } from './ExamplesMenu';
 import { GridExportButtons, HeadExportButtons } from './ExportButtons';
@@ -18,6 +21,9 @@ import { moveSelection } from './gridLayout';
 /** The panels built so far, in tab order. */
 const PANEL_TABS: { panel: Panel; label: string }[] = [
   { panel: 'atlas', label: 'Atlas' },
+  { panel: 'patterns', label: 'Pattern types' },
+  { panel: 'special', label: 'Special tokens' },
+  { panel: 'drift', label: 'Fine-tuning drift' },
   { panel: 'masking', label: 'Masking & task scores' },
 ];
 
@@ -37,6 +43,9 @@ export function App() {
   const [result, setResult] = useState<RunResult | null>(null);
   const [fills, setFills] = useState<MaskFill[]>([]);
   const [running, setRunning] = useState(false);
+  const [analysis, setAnalysis] = useState<AnalysisResult | null>(null);
+  const [highlight, setHighlight] = useState<PatternType | null>(null);
+  const [patternModelJson] = useState<string | null>(null);
 
   const report = useCallback((text: string, kind: Message['kind'] = 'error') => {
     setMessages((m) => [...m, { id: nextMessage.current++, kind, text }]);
@@ -215,6 +224,9 @@ export function App() {
             ))}
           </nav>
         )}
+        {!classroom && (state.panel === 'patterns' || state.panel === 'special' || state.panel === 'drift') && client && model && (
+          <AnalysisPanel client={client} model={model} state={state} setState={setState} report={report} highlight={highlight} onHighlight={setHighlight} onResult={setAnalysis} patternModelJson={patternModelJson} />
+        )}
         {!classroom && state.panel === 'masking' && client && model && (
           <MaskingPanel
             client={client}
@@ -235,6 +247,11 @@ export function App() {
               heads={model.shape.heads}
               seqLen={result.seqLen}
               encoding={encoding}
+              headNote={(ref) => {
+                const p = analysis?.patterns.perHead?.[ref.layer]?.[ref.head];
+                return p ? `${p.type} in ${Math.round(p.share * 100)}% of ${analysis!.patterns.examples} examples` : '';
+              }}
+              isHighlighted={(l, h) => !!highlight && !!analysis?.patterns.headsByType[highlight].some((x) => x.layer === l && x.head === h)}
               exportActions={(selected) => (
                 <HeadExportButtons
                   modelText={state.model}

@@ -5,6 +5,7 @@ import { compareMasked, taskPredictions } from '../analysis/maskingScores';
 import type { EngineClient, ModelInfo } from '../engine/client';
 import type { Masks } from '../engine/bertRunner';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
+import { SweepPanel } from './SweepPanel';
 import { loadTaskExamples } from './taskData';
 import type { UrlState } from './urlState';
 
@@ -234,6 +235,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
           </ol>
         </details>
       )}
+      {modelFits && sample && sample.length > 0 && <SweepPanel client={client} model={model} state={state} task={task} sample={sample} first={sample.length < (examples?.length ?? 0)} mapping={mapping} report={report} />}
     </section>
   );
 }

@@ -1,0 +1,64 @@
+import { expect, test } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { ARTIFACTS, DEFAULT_MODEL } from './helpers';
+
+const { layers: L, heads: H } = DEFAULT_MODEL;
+
+test('pattern types, special tokens and drift on the embedded pair over 64 SST-2 examples; a reload shows them without recomputing', async ({ page }) => {
+  await page.goto('/?panel=patterns&n=64&base=bundled:micro-bert');
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+  await page.locator('button[name="analysis-run"]').click();
+  await expect(page.getByTestId('analysis-summary')).toContainText('64 SST-2 dev examples, drift against bundled:micro-bert', { timeout: 120_000 });
+  await expect(page.locator('button[name="analysis-run"]')).toHaveText('Run again', { timeout: 120_000 });
+
+  // Fig. 2: each layer's shares of the five types sum to 1.
+  const sums = await page.getByTestId('layer-shares').locator('tbody tr').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-sum'))));
+  expect(sums).toHaveLength(L);
+  for (const s of sums) expect(s).toBeCloseTo(1, 9);
+  // Clicking a type highlights its heads in the grid (the overlay changes).
+  const overlay = () => page.getByTestId('grid-overlay').evaluate((c: HTMLCanvasElement) => c.toDataURL());
+  const before = await overlay();
+  const heterogeneous = page.locator('button[name="type-heterogeneous"]');
+  await heterogeneous.click();
+  await expect(heterogeneous).toHaveAttribute('aria-pressed', 'true');
+  await expect.poll(overlay).not.toBe(before);
+  await page.screenshot({ path: `${ARTIFACTS}/analyses-patterns.png`, fullPage: true });
+
+  // Fig. 6: attention to [SEP], per layer × head and per layer.
+  await page.locator('button[name="panel-special"]').click();
+  const sep = page.getByTestId('special-sep');
+  await expect(sep.locator('tbody tr')).toHaveCount(L);
+  await expect(page.getByTestId('special-curves').locator('g[data-series="[SEP]"] circle')).toHaveCount(L);
+  await expect(page.getByTestId('cls-row').locator('tbody tr')).toHaveCount(H);
+  await page.screenshot({ path: `${ARTIFACTS}/analyses-special.png`, fullPage: true });
+
+  // Fig. 5: drift cosine per head, in [0, 1].
+  await page.locator('button[name="panel-drift"]').click();
+  const drift = await page.getByTestId('drift-table').locator('td').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-value'))));
+  expect(drift).toHaveLength(L * H);
+  for (const v of drift) {
+    expect(v).toBeGreaterThanOrEqual(0);
+    expect(v).toBeLessThanOrEqual(1);
+  }
+  await page.screenshot({ path: `${ARTIFACTS}/analyses-drift.png`, fullPage: true });
+
+  // Exports.
+  const [json] = await Promise.all([page.waitForEvent('download'), page.locator('button[name="analysis-export-json"]').click()]);
+  const exported = JSON.parse(readFileSync(await json.path(), 'utf8'));
+  expect(exported.sample).toBe(64);
+  expect(exported.drift.mean).toHaveLength(L);
+
+  // A reload: the stored results show, and no analysis runs.
+  await page.reload();
+  await expect(page.getByTestId('drift-table')).toBeVisible();
+  await expect(page.getByTestId('analysis-progress')).toHaveCount(0);
+  expect(await page.getByTestId('drift-table').locator('td').evaluateAll((cells) => cells.map((c) => Number(c.getAttribute('data-value'))))).toEqual(drift);
+});
+
+test('drift between models of different shapes is refused with the reason', async ({ page }) => {
+  await page.goto(`/?panel=drift&n=16&base=head-atlas/tiny-bert&hub=${encodeURIComponent('http://127.0.0.1:8765')}`);
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+  await page.locator('button[name="analysis-run"]').click();
+  await expect(page.getByRole('alert').last()).toContainText('cannot be compared head by head');
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+});

@@ -1,0 +1,255 @@
+import { useEffect, useRef, useState } from 'react';
+import type { AnalysisResult } from '../analysis/analyseBatch';
+import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, type GlueExample, type GlueTaskKey } from '../analysis/glue';
+import { PATTERN_TYPES, type PatternType } from '../analysis/patterns';
+import { SPECIAL_TOKEN_CLASSES } from '../analysis/specialTokens';
+import type { EngineClient, ModelInfo } from '../engine/client';
+import { downloadFile, exportFileName } from './exporters';
+import { HeadTable } from './HeadTable';
+import { LayerCurves } from './LayerCurves';
+import { specOfModelText } from './modelText';
+import { loadResult, saveResult, type ResultKey } from './resultStore';
+import { loadTaskExamples } from './taskData';
+import type { UrlState } from './urlState';
+
+interface Props {
+  client: EngineClient;
+  model: ModelInfo;
+  state: UrlState;
+  setState(update: (s: UrlState) => UrlState): void;
+  report(text: string, kind?: 'error' | 'notice'): void;
+  highlight: PatternType | null;
+  onHighlight(type: PatternType | null): void;
+  onResult(result: AnalysisResult | null): void;
+  /** A fitted pattern classifier (JSON) to use instead of the rules, or null. */
+  patternModelJson: string | null;
+}
+
+interface Stored {
+  result: AnalysisResult;
+  sample: number;
+  base: string | null;
+  classifier: 'rules' | 'fitted';
+}
+
+const CLASS_NAMES: Record<(typeof SPECIAL_TOKEN_CLASSES)[number], string> = { cls: '[CLS]', sep: '[SEP]', punctuation: 'punctuation', negation: 'negation' };
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** Pattern types, attention to special tokens and fine-tuning drift over a task sample (the paper's §4.1–4.4). */
+export function AnalysisPanel({ client, model, state, setState, report, highlight, onHighlight, onResult, patternModelJson }: Props) {
+  const taskKey: GlueTaskKey = isGlueTaskKey(state.task) && GLUE_TASKS[state.task].dataPath ? state.task : 'sst2';
+  const [examples, setExamples] = useState<GlueExample[] | null>(null);
+  const [stored, setStored] = useState<Stored | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [baseText, setBaseText] = useState(state.baseModel);
+  const job = useRef(0);
+  const sample = examples ? (state.sampleSize > 0 ? examples.slice(0, state.sampleSize) : examples) : null;
+  const classifier = patternModelJson ? 'fitted' : 'rules';
+  const key: ResultKey = { analysis: 'patterns', model: state.model, base: state.baseModel, task: taskKey, sample: sample?.length ?? 0, extra: classifier };
+
+  useEffect(() => {
+    let live = true;
+    loadTaskExamples(taskKey).then((all) => live && setExamples(all), (e) => live && report((e as Error).message));
+    return () => {
+      live = false;
+    };
+  }, [taskKey]);
+
+  // Stored results show at once; nothing is recomputed until the user asks.
+  useEffect(() => {
+    let live = true;
+    setStored(null);
+    onResult(null);
+    if (!sample) return;
+    void loadResult<Stored>(key).then((r) => {
+      if (live && r) {
+        setStored(r);
+        onResult(r.result);
+      }
+    });
+    return () => {
+      live = false;
+    };
+  }, [JSON.stringify(key)]);
+
+  const run = async () => {
+    if (!sample) return;
+    const jobId = `analyse-${++job.current}`;
+    try {
+      let baseId: string | null = null;
+      if (state.baseModel && state.baseModel !== state.model) {
+        setProgress({ done: 0, total: sample.length });
+        const base = await client.load(specOfModelText(state.baseModel, state.hubHost), { format: 'auto', jobId: `${jobId}-load` });
+        baseId = base.id;
+      }
+      setProgress({ done: 0, total: sample.length });
+      const result = await client.analyse(model.id, sample, { baseModelId: baseId, jobId, patternModelJson }, (done, total, partial) => {
+        if (job.current !== Number(jobId.split('-')[1])) return;
+        setProgress({ done, total });
+        setStored({ result: partial, sample: sample.length, base: baseId ? state.baseModel : null, classifier });
+        onResult(partial);
+      });
+      const final: Stored = { result, sample: sample.length, base: baseId ? state.baseModel : null, classifier };
+      setStored(final);
+      onResult(result);
+      await saveResult(key, final);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'cancelled') report((e as Error).message);
+    } finally {
+      setProgress(null);
+    }
+  };
+  const cancel = () => {
+    void client.cancel(`analyse-${job.current}`);
+    job.current++;
+    setProgress(null);
+  };
+
+  const r = stored?.result ?? null;
+  const exportJson = () => downloadFile(exportFileName({ model: state.model, kind: `analyses-${taskKey}-${stored!.sample}`, ext: 'json' }), JSON.stringify({ format: 'head-atlas-analyses', version: 1, model: state.model, base: stored!.base, task: taskKey, sample: stored!.sample, classifier: stored!.classifier, ...r }, null, 1), 'application/json');
+  const exportCsv = () => {
+    const rows = ['analysis,measure,layer,head,value'];
+    r!.patterns.perHead?.forEach((row, l) => row.forEach((p, h) => PATTERN_TYPES.forEach((t) => rows.push(`pattern share,${t},${l + 1},${h + 1},${p.shares[t]}`))));
+    SPECIAL_TOKEN_CLASSES.forEach((c) => r!.special.classes[c].mean?.forEach((row, l) => row.forEach((v, h) => rows.push(`attention to,${c},${l + 1},${h + 1},${v}`))));
+    r!.drift?.mean?.forEach((row, l) => row.forEach((v, h) => rows.push(`drift cosine,${stored!.base},${l + 1},${h + 1},${v}`)));
+    downloadFile(exportFileName({ model: state.model, kind: `analyses-${taskKey}-${stored!.sample}`, ext: 'csv' }), rows.join('\n') + '\n', 'text/csv');
+  };
+
+  return (
+    <section className="analysis-panel" aria-label="Analyses over a task sample">
+      <div className="panel-controls">
+        <label>
+          Task
+          <select name="analysis-task" value={taskKey} onChange={(e) => setState((s) => ({ ...s, task: e.target.value }))}>
+            {GLUE_TASK_KEYS.filter((k) => GLUE_TASKS[k].dataPath).map((k) => (
+              <option key={k} value={k}>
+                {GLUE_TASKS[k].name} dev
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Examples
+          <select name="analysis-n" value={state.sampleSize} onChange={(e) => setState((s) => ({ ...s, sampleSize: Number(e.target.value) }))}>
+            {[16, 64, 100, 200, 500, 1000, 0].map((n) => (
+              <option key={n} value={n}>
+                {n === 0 ? `all${examples ? ` (${examples.length})` : ''}` : `first ${n}`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Pre-trained model for drift
+          <input name="base-model" value={baseText} list="bundled-models" onChange={(e) => setBaseText(e.target.value)} onBlur={() => setState((s) => ({ ...s, baseModel: baseText.trim() }))} onKeyDown={(e) => e.key === 'Enter' && setState((s) => ({ ...s, baseModel: baseText.trim() }))} />
+        </label>
+        {progress ? (
+          <>
+            <span data-testid="analysis-progress">
+              {progress.done} of {progress.total} examples <progress value={progress.done} max={progress.total} />
+            </span>
+            <button type="button" name="analysis-cancel" onClick={cancel}>
+              Cancel
+            </button>
+          </>
+        ) : (
+          <button type="button" name="analysis-run" disabled={!sample} onClick={() => void run()}>
+            {stored ? 'Run again' : 'Run analyses'}
+          </button>
+        )}
+        {r && !progress && (
+          <>
+            <button type="button" name="analysis-export-json" onClick={exportJson}>
+              Export JSON
+            </button>
+            <button type="button" name="analysis-export-csv" onClick={exportCsv}>
+              Export CSV
+            </button>
+          </>
+        )}
+      </div>
+      {r && stored && (
+        <p className="hint" data-testid="analysis-summary">
+          {state.model} on {r.patterns.examples} {GLUE_TASKS[taskKey].name} dev examples{stored.base ? `, drift against ${stored.base}` : ''}; pattern types by the {stored.classifier === 'fitted' ? 'fitted classifier' : 'rules'}.
+        </p>
+      )}
+      {r && state.panel === 'patterns' && (
+        <div className="analysis-view" data-testid="patterns-view">
+          <div className="type-bars" role="group" aria-label="Pattern types: click one to highlight its heads in the grid">
+            {PATTERN_TYPES.map((t) => (
+              <button key={t} type="button" name={`type-${t}`} aria-pressed={highlight === t} onClick={() => onHighlight(highlight === t ? null : t)}>
+                <span className={`type-swatch type-${t.replace('+', '-')}`} style={{ width: `${Math.max(2, r.patterns.overall.shares[t] * 200)}px` }} />
+                {t} {pct(r.patterns.overall.shares[t])}
+              </button>
+            ))}
+          </div>
+          <table className="layer-shares" data-testid="layer-shares" aria-label="Pattern types per layer">
+            <caption>Share of each type over the layer's heads × examples (each row sums to 100%)</caption>
+            <thead>
+              <tr>
+                <th />
+                {PATTERN_TYPES.map((t) => <th key={t}>{t}</th>)}
+              </tr>
+            </thead>
+            <tbody>
+              {r.patterns.perLayer.map((s, l) => (
+                <tr key={l} data-sum={PATTERN_TYPES.reduce((a, t) => a + s.shares[t], 0)}>
+                  <th>layer {l + 1}</th>
+                  {PATTERN_TYPES.map((t) => <td key={t}>{pct(s.shares[t])}</td>)}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {r && state.panel === 'special' && (
+        <div className="analysis-view" data-testid="special-view">
+          <LayerCurves testId="special-curves" label="Mean attention to special tokens per layer" series={SPECIAL_TOKEN_CLASSES.filter((c) => r.special.classes[c].perLayer).map((c) => ({ name: CLASS_NAMES[c], values: r.special.classes[c].perLayer! }))} />
+          <div className="head-tables">
+            {SPECIAL_TOKEN_CLASSES.map((c) =>
+              r.special.classes[c].mean ? (
+                <HeadTable key={c} testId={`special-${c}`} values={r.special.classes[c].mean!} domain={[0, Math.max(0.05, ...r.special.classes[c].mean!.flat())]} label={`Attention to ${CLASS_NAMES[c]} (${r.special.classes[c].count} examples)`} onPick={(l, h) => setState((s) => ({ ...s, head: { layer: l + 1, head: h + 1 } }))} />
+              ) : (
+                <p key={c} className="hint">No example in the sample has {CLASS_NAMES[c]}.</p>
+              ),
+            )}
+          </div>
+          {r.special.lastLayerClsRow && (
+            <table className="cls-row" data-testid="cls-row" aria-label="The last layer's [CLS] attention">
+              <caption>Layer {r.special.layers}: where [CLS] attends (mean over {r.special.lastLayerClsRow.count} examples)</caption>
+              <thead>
+                <tr>
+                  <th>head</th>
+                  <th>[CLS]</th>
+                  <th>[SEP]</th>
+                  <th>punctuation</th>
+                  <th>other tokens</th>
+                  <th>largest on one token</th>
+                </tr>
+              </thead>
+              <tbody>
+                {r.special.lastLayerClsRow.toCls.map((_, h) => (
+                  <tr key={h}>
+                    <th>{h + 1}</th>
+                    {(['toCls', 'toSep', 'toPunctuation', 'toOther', 'otherMax'] as const).map((k) => <td key={k}>{r.special.lastLayerClsRow![k][h].toFixed(3)}</td>)}
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </div>
+      )}
+      {r && state.panel === 'drift' && (
+        <div className="analysis-view" data-testid="drift-view">
+          {r.drift?.mean ? (
+            <>
+              <HeadTable testId="drift-table" values={r.drift.mean} domain={[0, 1]} label={`Cosine similarity of each head's maps, ${state.model} against ${stored?.base} (1 = unchanged by fine-tuning)`} onPick={(l, h) => setState((s) => ({ ...s, head: { layer: l + 1, head: h + 1 } }))} />
+              <LayerCurves testId="drift-curve" label="Mean cosine similarity per layer" yMax={1} series={[{ name: 'mean cosine', values: r.drift.perLayer! }]} />
+            </>
+          ) : (
+            <p className="hint">Set a pre-trained model of the same shape and vocabulary above (e.g. bundled:micro-bert for bundled:micro-bert-sst2, or google-bert/bert-base-uncased for a textattack fine-tuning), then run the analyses.</p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,180 @@
+import { interpolateRdBu, scaleDiverging } from 'd3';
+import { useEffect, useRef, useState } from 'react';
+import type { GlueExample, GlueTaskSpec } from '../analysis/glue';
+import { layerDeltas, missingRuns, parseSweepFile, planSweep, runSweep, stringifySweep, sweepMatrix, type SweepKind, type SweepResult } from '../analysis/sweep';
+import type { EngineClient, ModelInfo } from '../engine/client';
+import { downloadFile, exportFileName } from './exporters';
+import { loadResult, saveResult, type ResultKey } from './resultStore';
+import type { UrlState } from './urlState';
+
+interface Props {
+  client: EngineClient;
+  model: ModelInfo;
+  state: UrlState;
+  task: GlueTaskSpec;
+  sample: GlueExample[];
+  /** True when the sample is the first rows of the dev set, false when it is all of it. */
+  first: boolean;
+  mapping: number[];
+  report(text: string, kind?: 'error' | 'notice'): void;
+}
+
+const fmt = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
+
+/** The paper's ablation sweeps (Figs. 8–9): each head (or layer) disabled alone, as a map of score deltas. */
+export function SweepPanel({ client, model, state, task, sample, first, mapping, report }: Props) {
+  const [kind, setKind] = useState<SweepKind>('heads');
+  const [result, setResult] = useState<SweepResult | null>(null);
+  const [running, setRunning] = useState<{ done: number; total: number; startedAt: number; doneAtStart: number } | null>(null);
+  const [imported, setImported] = useState<string | null>(null);
+  const stop = useRef<(() => void) | null>(null);
+  const at = state.model.indexOf('@');
+  const modelName = at < 0 ? state.model : state.model.slice(0, at);
+  const revision = at < 0 ? (state.model.startsWith('bundled:') ? null : 'main') : state.model.slice(at + 1);
+  const key: ResultKey = { analysis: 'sweep', model: state.model, task: task.key, sample: sample.length, extra: `${kind}|${state.disableMode}` };
+  const keyString = JSON.stringify(key);
+
+  // A sweep in progress or done is kept in IndexedDB: a reload shows it, and Resume goes on from there.
+  useEffect(() => {
+    let live = true;
+    setImported(null);
+    setResult(null);
+    void loadResult<SweepResult>(key).then((r) => live && setResult(r));
+    return () => {
+      live = false;
+      stop.current?.();
+    };
+  }, [keyString]);
+
+  const start = async () => {
+    const shape = { layers: model.shape.layers, heads: model.shape.heads };
+    const full = planSweep(shape, kind, state.disableMode);
+    const previous = result && !imported ? result : null;
+    const done = new Set(previous?.runs.map((r) => r.id) ?? []);
+    const plan = [full[0], ...full.slice(1).filter((p) => !done.has(p.id))];
+    let cancelled = false;
+    let jobId = '';
+    stop.current = () => {
+      cancelled = true;
+      if (jobId) void client.cancel(jobId);
+    };
+    setImported(null);
+    setRunning({ done: done.size + 1, total: full.length, startedAt: performance.now(), doneAtStart: done.size });
+    let n = 0;
+    try {
+      await runSweep(
+        { model: modelName, revision, task, examples: sample, first, kind, mode: state.disableMode, shape, mapping, createdWith: 'browser' },
+        plan,
+        async (masks) => {
+          if (cancelled) throw Object.assign(new Error('paused'), { code: 'cancelled' });
+          jobId = `sweep-${++n}`;
+          return client.evaluate(model.id, sample, { masks, jobId, batchSize: 32 });
+        },
+        (p) => {
+          const runs = [...(previous?.runs ?? []), ...p.result.runs];
+          const merged: SweepResult = { ...p.result, runs, complete: false };
+          merged.complete = missingRuns(merged).length === 0;
+          setResult(merged);
+          setRunning((r) => (r ? { ...r, done: runs.length + 1 } : r));
+          void saveResult(key, merged);
+        },
+      );
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'cancelled') report((e as Error).message);
+    } finally {
+      setRunning(null);
+      stop.current = null;
+    }
+  };
+
+  const matrix = result ? (result.kind === 'heads' ? sweepMatrix(result) : layerDeltas(result).map((d) => [d])) : null;
+  const extent = matrix ? Math.max(0.01, ...matrix.flat().map((v) => Math.abs(v ?? 0))) : 1;
+  const colour = scaleDiverging(interpolateRdBu).domain([-extent, 0, extent]);
+  const elapsed = running ? (performance.now() - running.startedAt) / 1000 : 0;
+  const perRun = running && running.done - running.doneAtStart > 1 ? elapsed / (running.done - running.doneAtStart - 1) : null;
+  const left = running && perRun ? Math.round(perRun * (running.total - running.done)) : null;
+
+  return (
+    <section className="sweep" aria-label="Ablation sweep">
+      <h3>Sweep: disable each {kind === 'heads' ? 'head' : 'layer'} alone</h3>
+      <div className="panel-controls">
+        <label>
+          Disable
+          <select name="sweep-kind" value={kind} disabled={!!running} onChange={(e) => setKind(e.target.value as SweepKind)}>
+            <option value="heads">each head ({model.shape.layers * model.shape.heads} runs)</option>
+            <option value="layers">each layer ({model.shape.layers} runs)</option>
+          </select>
+        </label>
+        {running ? (
+          <button type="button" name="sweep-pause" onClick={() => stop.current?.()}>
+            Pause
+          </button>
+        ) : (
+          <button type="button" name="sweep-run" onClick={() => void start()}>
+            {result && !result.complete && !imported ? 'Resume sweep' : result && !imported ? 'Run again' : 'Run sweep'}
+          </button>
+        )}
+        {result && (
+          <button type="button" name="sweep-export" onClick={() => downloadFile(exportFileName({ model: state.model, kind: `sweep-${result.task}-${result.kind}-${result.mode}`, ext: 'json' }), stringifySweep(result), 'application/json')}>
+            Export JSON
+          </button>
+        )}
+        <label className="file-button">
+          Import JSON…
+          <input
+            type="file"
+            name="sweep-import"
+            accept=".json,application/json"
+            onChange={async (e) => {
+              const file = e.target.files?.[0];
+              if (!file) return;
+              try {
+                const r = parseSweepFile(await file.text(), file.name);
+                setResult(r);
+                setImported(file.name);
+              } catch (err) {
+                report((err as Error).message);
+              }
+              e.target.value = '';
+            }}
+          />
+        </label>
+      </div>
+      {running && (
+        <p data-testid="sweep-progress" aria-live="polite">
+          {running.done} of {running.total} runs{left !== null ? `, about ${left < 90 ? `${left} s` : `${Math.round(left / 60)} min`} left` : ''}
+          <progress value={running.done} max={running.total} />
+        </p>
+      )}
+      {result && matrix && (
+        <>
+          <p className="hint" data-testid="sweep-summary">
+            {imported ? `Imported from ${imported}: ` : ''}
+            {result.model}
+            {result.revision ? `@${result.revision}` : ''} on {result.task}, {result.sample.size} examples, {result.mode === 'zero' ? 'zeroed' : result.mode === 'uniform' ? 'uniform' : 'skipped'}; baseline {result.metric} {result.baseline.score.toFixed(3)}; {result.runs.length} runs{result.complete ? '' : ' (incomplete)'}. Cells: score change when that {result.kind === 'heads' ? 'head' : 'layer'} alone is disabled.
+          </p>
+          <table className="sweep-map" data-testid="sweep-map" data-kind={result.kind} aria-label="Score deltas">
+            <thead>
+              <tr>
+                <th />
+                {result.kind === 'heads' ? Array.from({ length: result.heads }, (_, h) => <th key={h}>head {h + 1}</th>) : <th>layer off</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {matrix.map((row, l) => (
+                <tr key={l}>
+                  <th>layer {l + 1}</th>
+                  {row.map((v, h) => (
+                    <td key={h} data-value={v ?? ''} style={v === null ? undefined : { background: colour(v), color: Math.abs(v) > extent * 0.6 ? '#fff' : '#000' }} title={v === null ? 'not run yet' : `${result.kind === 'heads' ? `head ${l + 1}-${h + 1}` : `layer ${l + 1}`}: ${fmt(v)}`}>
+                      {v === null ? '·' : fmt(v)}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  );
+}
