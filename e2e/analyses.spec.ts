@@ -62,3 +62,40 @@ test('drift between models of different shapes is refused with the reason', asyn
   await expect(page.getByRole('alert').last()).toContainText('cannot be compared head by head');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
 });
+
+test('a head’s pattern type with its features; the user’s labels persist, export, import, and fit a classifier', async ({ page, browser }) => {
+  await page.goto('/?a=the+cat+sat+on+the+mat+.&head=1-1');
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+  await expect(page.getByTestId('pattern-type')).toHaveText(/^(vertical|diagonal|vertical\+diagonal|block|heterogeneous)$/);
+  await expect(page.getByTestId('pattern-card')).toContainText('column concentration');
+  const labelAs = async (head: string, type: string) => {
+    await page.goto(`/?a=the+cat+sat+on+the+mat+.&head=${head}`);
+    await page.locator('select[name="pattern-label"]').selectOption(type);
+  };
+  await labelAs('1-1', 'vertical');
+  await labelAs('1-2', 'diagonal');
+  await labelAs('2-1', 'vertical');
+  await labelAs('2-2', 'diagonal');
+  await page.reload();
+  await expect(page.getByTestId('label-count')).toHaveText('4 labels');
+  await expect(page.locator('select[name="pattern-label"]')).toHaveValue('diagonal');
+  await page.locator('button[name="fit-classifier"]').click();
+  await expect(page.getByTestId('cv-accuracy')).toContainText(/Fitted on 4 labels; \d-fold cross-validated accuracy \d+\.\d%/);
+  await expect(page.getByTestId('pattern-card')).toContainText('fitted classifier');
+
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[name="labels-export"]').click()]);
+  const file = await download.path();
+  expect(JSON.parse(readFileSync(file, 'utf8')).labels).toHaveLength(4);
+  // Another browser profile (empty IndexedDB) imports them.
+  const other = await browser.newContext();
+  const fresh = await other.newPage();
+  await fresh.goto('/?head=1-1');
+  await expect(fresh.getByTestId('label-count')).toHaveText('0 labels');
+  await fresh.locator('input[name="labels-import"]').setInputFiles(file);
+  await expect(fresh.getByTestId('label-count')).toHaveText('4 labels');
+  // A corrupt labels file is refused with a message, and the labels stay.
+  await fresh.locator('input[name="labels-import"]').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"head-atlas-pattern-labels","version":1,"labels":[{"type":"diagonl"}]}') });
+  await expect(fresh.getByRole('alert').last()).toContainText('bad.json');
+  await expect(fresh.getByTestId('label-count')).toHaveText('4 labels');
+  await other.close();
+});

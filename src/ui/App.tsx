@@ -4,6 +4,7 @@ import type { AnalysisResult } from '../analysis/analyseBatch';
 import type { PatternType } from '../analysis/patterns';
 import { AnalysisPanel } from './AnalysisPanel';
 import { AtlasPanel } from './AtlasPanel';
+import { HeadPatternCard } from './HeadPatternCard';
 import { ExamplesMenu } from './ExamplesMenu';
 import { GridExportButtons, HeadExportButtons } from './ExportButtons';
 import { decodeHeadMask, keepValues } from './headMask';
@@ -45,7 +46,7 @@ export function App() {
   const [running, setRunning] = useState(false);
   const [analysis, setAnalysis] = useState<AnalysisResult | null>(null);
   const [highlight, setHighlight] = useState<PatternType | null>(null);
-  const [patternModelJson] = useState<string | null>(null);
+  const [patternModelJson, setPatternModelJson] = useState<string | null>(null);
 
   const report = useCallback((text: string, kind: Message['kind'] = 'error') => {
     setMessages((m) => [...m, { id: nextMessage.current++, kind, text }]);
@@ -252,6 +253,22 @@ export function App() {
                 return p ? `${p.type} in ${Math.round(p.share * 100)}% of ${analysis!.patterns.examples} examples` : '';
               }}
               isHighlighted={(l, h) => !!highlight && !!analysis?.patterns.headsByType[highlight].some((x) => x.layer === l && x.head === h)}
+              detailExtra={(selected) =>
+                !classroom && (
+                  <HeadPatternCard
+                    modelText={state.model}
+                    attentions={result.attentions!}
+                    seqLen={result.seqLen}
+                    encoding={encoding}
+                    selected={selected}
+                    textA={state.textA}
+                    textB={state.textB}
+                    patternModelJson={patternModelJson}
+                    onPatternModel={setPatternModelJson}
+                    report={report}
+                  />
+                )
+              }
               exportActions={(selected) => (
                 <HeadExportButtons
                   modelText={state.model}

@@ -19,11 +19,13 @@ interface Props {
   headNote?(ref: HeadRef): string;
   isHighlighted?(layer: number, head: number): boolean;
   exportActions?(selected: HeadRef): React.ReactNode;
+  /** Shown under the head detail (e.g. its pattern type and the user's label). */
+  detailExtra?(selected: HeadRef): React.ReactNode;
   gridActions?: React.ReactNode;
 }
 
 /** The atlas: every head as a small map, and the selected head in detail, with head and layer switches. */
-export function AtlasPanel({ state, setState, attentions, layers, heads, seqLen, encoding, headNote, isHighlighted, exportActions, gridActions }: Props) {
+export function AtlasPanel({ state, setState, attentions, layers, heads, seqLen, encoding, headNote, isHighlighted, exportActions, gridActions, detailExtra }: Props) {
   const length = encoding.tokens.length;
   const selected: HeadRef | null = state.head ? { layer: state.head.layer - 1, head: state.head.head - 1 } : null;
   const mask = decodeHeadMask(state.mask) ?? emptyMask(layers, heads);
@@ -98,6 +100,7 @@ export function AtlasPanel({ state, setState, attentions, layers, heads, seqLen,
         {!state.classroom && <p className="hint">Click a head to open it; arrow keys move the selection; Shift+click or X disables a head.</p>}
       </div>
       {selected ? (
+        <div className="detail-column">
         <HeadDetail
           attentions={attentions}
           heads={heads}
@@ -126,6 +129,8 @@ export function AtlasPanel({ state, setState, attentions, layers, heads, seqLen,
             )
           }
         />
+        {detailExtra?.(selected)}
+        </div>
       ) : (
         <p className="hint pick-a-head">Pick a head in the grid to see it in detail.</p>
       )}

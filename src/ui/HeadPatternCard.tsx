@@ -1,0 +1,138 @@
+import { useEffect, useMemo, useState } from 'react';
+import { headMap, type HeadRef } from '../analysis/attentionView';
+import { crossValidatedAccuracy, fitPatternModel, labelKey, labelsAsExamples, mergeLabels, parseLabelsFile, parsePatternModel, predict, serialiseLabelsFile, serialisePatternModel, type PatternLabel } from '../analysis/patternModel';
+import { classifyByRules, headFeatures, PATTERN_TYPES, type PatternType } from '../analysis/patterns';
+import type { Encoding } from '../engine/tokenizer';
+import { downloadFile } from './exporters';
+import { loadLabels, saveLabels } from './labelStore';
+
+interface Props {
+  modelText: string;
+  attentions: Float32Array[];
+  seqLen: number;
+  encoding: Encoding;
+  selected: HeadRef;
+  textA: string;
+  textB: string;
+  /** The fitted classifier in use (JSON), or null for the rules. */
+  patternModelJson: string | null;
+  onPatternModel(json: string | null): void;
+  report(text: string, kind?: 'error' | 'notice'): void;
+}
+
+const FEATURES_SHOWN: [keyof ReturnType<typeof headFeatures>, string][] = [
+  ['specialMass', 'on [CLS]/[SEP]'],
+  ['columnConcentration', 'column concentration'],
+  ['diagonalMass', 'on the ±1 and main diagonals'],
+  ['diagonalConcentration', 'diagonal concentration'],
+  ['ownSegmentMass', 'inside own sentence'],
+  ['blockConcentration', 'block concentration'],
+  ['entropy', 'row entropy (÷ ln n)'],
+];
+
+/** The selected head's pattern type on this example, the features behind it, and the user's own labels. */
+export function HeadPatternCard(p: Props) {
+  const length = p.encoding.tokens.length;
+  const features = useMemo(() => headFeatures(headMap(p.attentions, p.seqLen, p.selected), p.seqLen, length, p.encoding.tokens, p.encoding.tokenTypeIds), [p.attentions, p.seqLen, p.selected.layer, p.selected.head, length]);
+  const rules = classifyByRules(features);
+  const fitted = useMemo(() => (p.patternModelJson ? parsePatternModel(p.patternModelJson) : null), [p.patternModelJson]);
+  const shown: PatternType = fitted ? predict(fitted, features).type : rules.type;
+  const [labels, setLabels] = useState<PatternLabel[]>([]);
+  const [cv, setCv] = useState<string | null>(null);
+  useEffect(() => {
+    void loadLabels().then(setLabels);
+  }, []);
+  const here = { model: p.modelText, layer: p.selected.layer + 1, head: p.selected.head + 1, text: { a: p.textA, b: p.textB || null } };
+  const mine = labels.find((l) => labelKey(l) === labelKey(here));
+  const store = (next: PatternLabel[]) => {
+    setLabels(next);
+    void saveLabels(next);
+  };
+
+  return (
+    <section className="pattern-card" aria-label="Pattern type of this head" data-testid="pattern-card">
+      <p>
+        Pattern on this example: <strong data-testid="pattern-type">{shown}</strong> ({fitted ? 'fitted classifier' : 'rules'}). <span className="hint">{rules.reason}</span>
+      </p>
+      <table className="features">
+        <tbody>
+          {FEATURES_SHOWN.map(([k, name]) => (
+            <tr key={k}>
+              <th>{name}</th>
+              <td>{Number(features[k]).toFixed(3)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <div className="labels" role="group" aria-label="Your labels">
+        <label>
+          Your label for this head here
+          <select
+            name="pattern-label"
+            value={mine?.type ?? ''}
+            onChange={(e) => {
+              const type = e.target.value as PatternType | '';
+              const rest = labels.filter((l) => labelKey(l) !== labelKey(here));
+              store(type ? [...rest, { ...here, type, features }] : rest);
+            }}
+          >
+            <option value="">none</option>
+            {PATTERN_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span data-testid="label-count">{labels.length} label{labels.length === 1 ? '' : 's'}</span>
+        <button type="button" name="labels-export" disabled={!labels.length} onClick={() => downloadFile('head-atlas-pattern-labels.json', serialiseLabelsFile(labels), 'application/json')}>
+          Export labels
+        </button>
+        <label className="file-button">
+          Import labels…
+          <input
+            type="file"
+            name="labels-import"
+            accept=".json,application/json"
+            onChange={async (e) => {
+              const file = e.target.files?.[0];
+              e.target.value = '';
+              if (!file) return;
+              try {
+                const imported = parseLabelsFile(await file.text()).labels;
+                store(mergeLabels(labels, imported));
+                p.report(`Imported ${imported.length} labels from ${file.name}.`, 'notice');
+              } catch (err) {
+                p.report(`${file.name}: ${(err as Error).message}`);
+              }
+            }}
+          />
+        </label>
+        <button
+          type="button"
+          name="fit-classifier"
+          disabled={labels.length < 2}
+          onClick={() => {
+            try {
+              const examples = labelsAsExamples(labels);
+              const result = crossValidatedAccuracy(examples, 5, 0);
+              const model = fitPatternModel(examples);
+              p.onPatternModel(serialisePatternModel(model));
+              setCv(`Fitted on ${labels.length} labels; ${result.k}-fold cross-validated accuracy ${(result.accuracy * 100).toFixed(1)}%.`);
+            } catch (err) {
+              p.report((err as Error).message);
+            }
+          }}
+        >
+          Fit classifier on my labels
+        </button>
+        {p.patternModelJson && (
+          <button type="button" name="use-rules" onClick={() => p.onPatternModel(null)}>
+            Back to the rules
+          </button>
+        )}
+        {cv && <span data-testid="cv-accuracy">{cv}</span>}
+      </div>
+    </section>
+  );
+}
