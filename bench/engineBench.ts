@@ -6,6 +6,7 @@ import { BertRunner } from '../src/engine/bertRunner';
 import { buildCheckpointGraph } from '../src/engine/checkpointGraph';
 import { patchExportedGraph } from '../src/engine/onnxPatch';
 import { timeGridDrawing } from './gridBench';
+import { timeAnalyses, timeLengthGrouping } from './taskBench';
 import { BENCH_SHAPE, benchInput, median, randomBertWeights } from './randomBert';
 
 async function time<T>(f: () => Promise<T> | T): Promise<[T, number]> {
@@ -14,7 +15,7 @@ async function time<T>(f: () => Promise<T> | T): Promise<[T, number]> {
   return [value, performance.now() - t0];
 }
 
-export async function runEngineBench({ threads = 2, length = 128, repeats = 10 } = {}) {
+export async function runEngineBench({ threads = 2, length = 128, repeats = 10, sst2Lengths = [] as number[] } = {}) {
   ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, location.href).href };
   ort.env.wasm.numThreads = threads;
   const shape = BENCH_SHAPE;
@@ -52,6 +53,8 @@ export async function runEngineBench({ threads = 2, length = 128, repeats = 10 }
   }
   const captured = await runner.run(input, {}, { attentions: true, logits: false });
   const grid = timeGridDrawing(captured.attentions!, shape.heads, length, repeats);
+  const analysesMs = timeAnalyses(captured.attentions!, shape.heads, length, repeats);
+  const grouping = sst2Lengths.length ? await timeLengthGrouping(runner, sst2Lengths, shape.vocabSize) : null;
   await plainSession.release();
   await runner.release();
   return {
@@ -70,6 +73,8 @@ export async function runEngineBench({ threads = 2, length = 128, repeats = 10 }
     attentionMB: (attentionFloats * 4) / 2 ** 20,
     freshAllocMs: median(allocTimes),
     ...grid,
+    analysesMs,
+    grouping,
   };
 }
 

@@ -71,3 +71,29 @@ test('a head sweep pauses, survives a reload, resumes, completes with layers × 
   await expect(page.getByTestId('sweep-summary')).toContainText('Imported from');
   expect(await page.getByTestId('sweep-map').locator('td').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')))).toEqual(values);
 });
+
+test('the command-line sweep and the browser sweep give identical scores', async ({ page }) => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync } = await import('node:fs');
+  const dir = mkdtempSync('/tmp/head-atlas-sweep-');
+  const cli = (backend: string) => {
+    const out = `${dir}/${backend}.json`;
+    execFileSync('node', ['scripts/sweep.mjs', '--model', 'public/models/micro-bert-sst2', '--task', 'sst2', '--n', '64', '--kind', 'layers', '--mode', 'uniform', '--backend', backend, '--threads', '1', '--out', out], { stdio: 'pipe' });
+    return JSON.parse(readFileSync(out, 'utf8'));
+  };
+  await page.goto('/?panel=masking&n=64&mode=uniform');
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+  await page.locator('select[name="sweep-kind"]').selectOption('layers');
+  await page.locator('button[name="sweep-run"]').click();
+  await expect(page.getByTestId('sweep-summary')).toContainText(`${L} runs`, { timeout: 120_000 });
+  await expect(page.getByTestId('sweep-summary')).not.toContainText('incomplete');
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[name="sweep-export"]').click()]);
+  const browser = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  const scores = (r: { baseline: { score: number }; runs: { id: string; score: number }[] }) => [r.baseline.score, ...r.runs.map((x) => `${x.id}:${x.score}`)];
+  for (const backend of ['wasm', 'node']) {
+    const fromCli = cli(backend);
+    expect(fromCli.createdWith).toBe('cli');
+    expect(scores(fromCli)).toEqual(scores(browser));
+    expect(fromCli.baseline.predictions).toEqual(browser.baseline.predictions);
+  }
+});

@@ -22,7 +22,15 @@ try {
   const isolated = await page.evaluate(() => self.crossOriginIsolated);
   if (!isolated) throw new Error('the bench page is not cross-origin isolated, so WASM threads are off');
   console.log('engine: BERT-base shape (12 layers, 12 heads, 768 hidden, vocab 1000), length 128, batch 1, WASM, 2 threads');
-  const web = await page.evaluate(() => window.runEngineBench({ threads: 2, length: 128, repeats: 10 }));
+  // Real SST-2 dev lengths (bert-base-uncased's tokenizer), every 8th example: 109 of 872.
+  const { BertTokenizer } = await server.ssrLoadModule('/src/engine/tokenizer.ts');
+  const { GLUE_TASKS, parseGlueTsv } = await server.ssrLoadModule('/src/analysis/glue.ts');
+  const { readFileSync } = await import('node:fs');
+  const tokFiles = (f) => readFileSync(new URL(`../fixtures/bert-base-uncased-tokenizer/${f}`, import.meta.url), 'utf8');
+  const tokenizer = new BertTokenizer({ tokenizerJson: JSON.parse(tokFiles('tokenizer.json')), vocabTxt: null, tokenizerConfig: JSON.parse(tokFiles('tokenizer_config.json')), specialTokensMap: null }, 128);
+  const dev = parseGlueTsv(readFileSync(new URL('../public/data/sst2/dev.tsv', import.meta.url), 'utf8'), GLUE_TASKS.sst2);
+  const sst2Lengths = dev.filter((_, i) => i % 8 === 0).map((e) => tokenizer.encode(e.textA, null).inputIds.length);
+  const web = await page.evaluate((lengths) => window.runEngineBench({ threads: 2, length: 128, repeats: 10, sst2Lengths: lengths }), sst2Lengths);
 
   // The same plain graph in onnxruntime-node, 2 intra-op threads.
   const { randomBertWeights, BENCH_SHAPE, benchInput, median } = await server.ssrLoadModule('/bench/randomBert.ts');
@@ -60,6 +68,9 @@ try {
     'model size': `${web.modelMB.toFixed(0)} MB`,
     [`drawing the 12 × 12 grid (${web.cell}px cells)`]: `${web.gridDrawMs.toFixed(1)} ms`,
     'switching the selected head (overlay + detail map)': `${web.headSwitchMs.toFixed(1)} ms`,
+    'patterns + special tokens + drift, one example at 128': `${web.analysesMs.toFixed(1)} ms`,
+    [`scoring ${web.grouping.examples} SST-2 dev lengths, grouped by length`]: `${web.grouping.groupedMs.toFixed(0)} ms`,
+    [`the same, each padded to 128`]: `${web.grouping.paddedMs.toFixed(0)} ms`,
   });
   check('attention capture overhead: captured / plain forward', web.capturedForwardMs / web.plainForwardMs, '<=1.05');
   // The breakdown: the mask and capture ops in the graph, and the fetch of the attention tensors.
@@ -70,6 +81,9 @@ try {
   check('web / native forward (2 threads each)', web.plainForwardMs / nativeMs);
   check('atlas: drawing the full 12 × 12 grid at length 128 / forward pass (WASM)', web.gridDrawMs / web.capturedForwardMs, '<=0.10');
   check('atlas: switching the selected head / forward pass (WASM)', web.headSwitchMs / web.capturedForwardMs, '<=0.02');
+  // Per example, the analyses against one forward pass (drift needs two: this is the stricter ratio).
+  check('analyses (patterns, special tokens, drift) / forward pass, per example', web.analysesMs / web.capturedForwardMs, '<=0.10');
+  check('SST-2 scoring: grouped by length / padded to 128', web.grouping.groupedMs / web.grouping.paddedMs, '<=0.4');
   console.table(rows);
 } finally {
   await browser.close();

@@ -23,7 +23,15 @@ interface Props {
   onResult(result: AnalysisResult | null): void;
   /** A fitted pattern classifier (JSON) to use instead of the rules, or null. */
   patternModelJson: string | null;
+  /** Loads another model as the one analysed (for the paper's pairs). */
+  onLoadModel(modelText: string): void;
 }
+
+/** The pairs the paper compares, and the embedded one: fine-tuned model, and the pre-trained model it started from. */
+export const MODEL_PAIRS: { label: string; model: string; base: string }[] = [
+  { label: 'micro-bert-sst2 against micro-bert (embedded, offline)', model: 'bundled:micro-bert-sst2', base: 'bundled:micro-bert' },
+  ...['SST-2', 'MRPC', 'STS-B', 'QQP', 'RTE', 'QNLI', 'MNLI'].map((t) => ({ label: `textattack ${t} against bert-base-uncased (Hub, 440 MB each)`, model: `textattack/bert-base-uncased-${t}`, base: 'google-bert/bert-base-uncased' })),
+];
 
 interface Stored {
   result: AnalysisResult;
@@ -36,7 +44,7 @@ const CLASS_NAMES: Record<(typeof SPECIAL_TOKEN_CLASSES)[number], string> = { cl
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 /** Pattern types, attention to special tokens and fine-tuning drift over a task sample (the paper's §4.1–4.4). */
-export function AnalysisPanel({ client, model, state, setState, report, highlight, onHighlight, onResult, patternModelJson }: Props) {
+export function AnalysisPanel({ client, model, state, setState, report, highlight, onHighlight, onResult, patternModelJson, onLoadModel }: Props) {
   const taskKey: GlueTaskKey = isGlueTaskKey(state.task) && GLUE_TASKS[state.task].dataPath ? state.task : 'sst2';
   const [examples, setExamples] = useState<GlueExample[] | null>(null);
   const [stored, setStored] = useState<Stored | null>(null);
@@ -134,6 +142,27 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
             {[16, 64, 100, 200, 500, 1000, 0].map((n) => (
               <option key={n} value={n}>
                 {n === 0 ? `all${examples ? ` (${examples.length})` : ''}` : `first ${n}`}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Pair
+          <select
+            name="model-pair"
+            value={MODEL_PAIRS.findIndex((p) => p.model === state.model && p.base === state.baseModel)}
+            onChange={(e) => {
+              const pair = MODEL_PAIRS[Number(e.target.value)];
+              if (!pair) return;
+              setBaseText(pair.base);
+              setState((s) => ({ ...s, baseModel: pair.base }));
+              if (pair.model !== state.model) onLoadModel(pair.model);
+            }}
+          >
+            <option value={-1}>choose one of the paper's pairs…</option>
+            {MODEL_PAIRS.map((p, i) => (
+              <option key={p.model} value={i}>
+                {p.label}
               </option>
             ))}
           </select>

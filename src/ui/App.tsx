@@ -137,6 +137,15 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, [state.classroom, state.head, model]);
 
+  const loadModelText = async (modelText: string, hubHost: string, format: UrlState['format']) => {
+    try {
+      // The link follows the model only once it has loaded, so it never points at a broken one.
+      if (await load(specOfModelText(modelText, hubHost), format)) setState((s) => ({ ...s, model: modelText, hubHost: hubHost || s.hubHost, format }));
+    } catch (e) {
+      report((e as Error).message);
+    }
+  };
+
   const copyLink = async () => {
     const url = window.location.href;
     try {
@@ -160,14 +169,7 @@ export function App() {
               hubHost={state.hubHost}
               format={state.format}
               busy={!client}
-              onLoad={async (modelText, hubHost, format) => {
-                try {
-                  // The link follows the model only once it has loaded, so it never points at a broken one.
-                  if (await load(specOfModelText(modelText, hubHost), format)) setState((s) => ({ ...s, model: modelText, hubHost: hubHost || s.hubHost, format }));
-                } catch (e) {
-                  report((e as Error).message);
-                }
-              }}
+              onLoad={loadModelText}
               onFiles={(label, files, format) => {
                 void load({ kind: 'files', label, files }, format);
                 report(`Loading ${label} from your disk. Local files are not part of the page's link.`, 'notice');
@@ -226,7 +228,7 @@ export function App() {
           </nav>
         )}
         {!classroom && (state.panel === 'patterns' || state.panel === 'special' || state.panel === 'drift') && client && model && (
-          <AnalysisPanel client={client} model={model} state={state} setState={setState} report={report} highlight={highlight} onHighlight={setHighlight} onResult={setAnalysis} patternModelJson={patternModelJson} />
+          <AnalysisPanel client={client} model={model} state={state} setState={setState} report={report} onLoadModel={(text) => void loadModelText(text, state.hubHost, 'auto')} highlight={highlight} onHighlight={setHighlight} onResult={setAnalysis} patternModelJson={patternModelJson} />
         )}
         {!classroom && state.panel === 'masking' && client && model && (
           <MaskingPanel

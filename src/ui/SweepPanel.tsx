@@ -46,6 +46,25 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     };
   }, [keyString]);
 
+  // A sweep named by the link (?sweep=URL) is fetched and shown as imported.
+  useEffect(() => {
+    if (!state.sweepUrl) return;
+    let live = true;
+    fetch(new URL(state.sweepUrl, document.baseURI))
+      .then(async (r) => {
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        const parsed = parseSweepFile(await r.text(), state.sweepUrl);
+        if (live) {
+          setResult(parsed);
+          setImported(state.sweepUrl);
+        }
+      })
+      .catch((e) => live && report(`The sweep file ${state.sweepUrl} could not be opened: ${(e as Error).message}`));
+    return () => {
+      live = false;
+    };
+  }, [state.sweepUrl, keyString]);
+
   const start = async () => {
     const shape = { layers: model.shape.layers, heads: model.shape.heads };
     const full = planSweep(shape, kind, state.disableMode);

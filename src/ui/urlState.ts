@@ -118,6 +118,22 @@ const hideProp: Prop<('cls' | 'sep')[]> = {
   format: (v) => v.join(','),
 };
 
+/** A sweep file to open by link: an http(s) URL, or a path relative to the app. */
+const sweepUrlProp: Prop<string> = {
+  key: 'sweep',
+  fallback: '',
+  parse: (raw) => {
+    if (raw.length > 2000) return null;
+    try {
+      const url = new URL(raw, 'https://app.invalid/');
+      return url.protocol === 'https:' || url.protocol === 'http:' ? raw : null;
+    } catch {
+      return null;
+    }
+  },
+  format: (v) => v,
+};
+
 export const PANELS = ['atlas', 'patterns', 'special', 'drift', 'masking'] as const;
 export type Panel = (typeof PANELS)[number];
 
@@ -143,6 +159,7 @@ export const URL_SCHEMA = {
   /** Examples of the task's dev set the analyses and scores use: the first n, 0 = all. */
   sampleSize: integer('n', 0, 0, 100000),
   classroom: flag('classroom'),
+  sweepUrl: sweepUrlProp,
 };
 
 type Schema = typeof URL_SCHEMA;
