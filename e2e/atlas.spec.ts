@@ -138,6 +138,7 @@ test('classroom mode: large layout, keyboard only, kept in the link and across a
   // The head is readable on a 1280 × 720 projector: the detail map fits the viewport width.
   const detail = (await page.getByTestId('head-detail').boundingBox())!;
   expect(detail.x + detail.width).toBeLessThanOrEqual(1280);
+  expect(detail.height).toBeLessThanOrEqual(720 - 300);
   await page.screenshot({ path: `${ARTIFACTS}/atlas-classroom.png` });
   await page.keyboard.press('Escape');
   await expect(page.locator('.app.classroom')).toHaveCount(0);

@@ -113,7 +113,7 @@ export function AtlasPanel({ state, setState, attentions, layers, heads, seqLen,
           aggregation={state.aggregation}
           hide={state.hide}
           renormalise={state.renormalise}
-          maxSide={state.classroom ? 600 : 640}
+          maxSide={state.classroom ? Math.max(320, Math.min(640, window.innerHeight - 330)) : 640}
           onOptions={(change: Partial<DetailOptions>) => setState((s) => ({ ...s, ...change }))}
           actions={
             !state.classroom && (

@@ -5,6 +5,7 @@ import { classifyByRules, headFeatures, PATTERN_TYPES, type PatternType } from '
 import type { Encoding } from '../engine/tokenizer';
 import { downloadFile } from './exporters';
 import { loadLabels, saveLabels } from './labelStore';
+import { TextFileButton } from './TextFileButton';
 
 interface Props {
   modelText: string;
@@ -88,26 +89,17 @@ export function HeadPatternCard(p: Props) {
         <button type="button" name="labels-export" disabled={!labels.length} onClick={() => downloadFile('head-atlas-pattern-labels.json', serialiseLabelsFile(labels), 'application/json')}>
           Export labels
         </button>
-        <label className="file-button">
-          Import labels…
-          <input
-            type="file"
-            name="labels-import"
-            accept=".json,application/json"
-            onChange={async (e) => {
-              const file = e.target.files?.[0];
-              e.target.value = '';
-              if (!file) return;
-              try {
-                const imported = parseLabelsFile(await file.text()).labels;
-                store(mergeLabels(labels, imported));
-                p.report(`Imported ${imported.length} labels from ${file.name}.`, 'notice');
-              } catch (err) {
-                p.report(`${file.name}: ${(err as Error).message}`);
-              }
-            }}
-          />
-        </label>
+        <TextFileButton
+          label="Import labels…"
+          name="labels-import"
+          accept=".json,application/json"
+          onError={p.report}
+          onText={(text, fileName) => {
+            const imported = parseLabelsFile(text).labels;
+            store(mergeLabels(labels, imported));
+            p.report(`Imported ${imported.length} labels from ${fileName}.`, 'notice');
+          }}
+        />
         <button
           type="button"
           name="fit-classifier"

@@ -6,6 +6,7 @@ import type { EngineClient, ModelInfo } from '../engine/client';
 import type { Masks } from '../engine/bertRunner';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import { SweepPanel } from './SweepPanel';
+import { TextFileButton } from './TextFileButton';
 import { loadTaskExamples } from './taskData';
 import type { UrlState } from './urlState';
 
@@ -132,25 +133,17 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
             ))}
           </select>
         </label>
-        <label className="file-button">
-          open a GLUE-format TSV…
-          <input
-            type="file"
-            name="task-file"
-            accept=".tsv,.txt"
-            onChange={async (e) => {
-              const file = e.target.files?.[0];
-              if (!file) return;
-              try {
-                setExamples(parseGlueTsv(await file.text(), task, { fileName: file.name }));
-                setUserFile(file.name);
-                report(`Scoring ${task.name} on ${file.name} from your disk. Local files are not part of the page's link.`, 'notice');
-              } catch (err) {
-                report((err as Error).message);
-              }
-            }}
-          />
-        </label>
+        <TextFileButton
+          label="open a GLUE-format TSV…"
+          name="task-file"
+          accept=".tsv,.txt"
+          onError={report}
+          onText={(text, fileName) => {
+            setExamples(parseGlueTsv(text, task, { fileName }));
+            setUserFile(fileName);
+            report(`Scoring ${task.name} on ${fileName} from your disk. Local files are not part of the page's link.`, 'notice');
+          }}
+        />
         {task.dataNote && !userFile && <span className="hint">{task.dataNote}</span>}
       </div>
       {!modelFits && (

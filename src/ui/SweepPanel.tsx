@@ -6,6 +6,7 @@ import type { EngineClient, ModelInfo } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import type { UrlState } from './urlState';
+import { TextFileButton } from './TextFileButton';
 
 interface Props {
   client: EngineClient;
@@ -138,26 +139,16 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
             Export JSON
           </button>
         )}
-        <label className="file-button">
-          Import JSON…
-          <input
-            type="file"
-            name="sweep-import"
-            accept=".json,application/json"
-            onChange={async (e) => {
-              const file = e.target.files?.[0];
-              if (!file) return;
-              try {
-                const r = parseSweepFile(await file.text(), file.name);
-                setResult(r);
-                setImported(file.name);
-              } catch (err) {
-                report((err as Error).message);
-              }
-              e.target.value = '';
-            }}
-          />
-        </label>
+        <TextFileButton
+          label="Import JSON…"
+          name="sweep-import"
+          accept=".json,application/json"
+          onError={report}
+          onText={(text, fileName) => {
+            setResult(parseSweepFile(text, fileName));
+            setImported(fileName);
+          }}
+        />
       </div>
       {running && (
         <p data-testid="sweep-progress" aria-live="polite">
