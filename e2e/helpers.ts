@@ -4,7 +4,7 @@ import { HUB } from '../playwright.config';
 export const ARTIFACTS = 'e2e-artifacts';
 
 /** The model the app opens on, as the e2e tests expect it. */
-export const DEFAULT_MODEL = { text: 'bundled:tiny-bert-sst2', layers: 3, heads: 4, maxLength: 64 };
+export const DEFAULT_MODEL = { text: 'bundled:micro-bert-sst2', layers: 4, heads: 4, maxLength: 128 };
 
 /** Every cell of the grid canvas has pixels of more than two colours (a blank or flat cell would not). */
 export async function gridIsDrawn(page: Page, layers: number, heads: number) {

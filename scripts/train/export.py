@@ -17,6 +17,7 @@ Checks: safetensors read back into modeling.py give the trained model's outputs
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import struct
@@ -195,6 +196,21 @@ def fill_mask(model, tok, sentences: List[str]):
     return out
 
 
+@torch.no_grad()
+def attention_uniformity(bert, inputs: List[List[int]]) -> float:
+    """Mean row entropy of every head's map divided by ln(length): 1 = uniform attention. Says how
+    much structure the heads learned (BERT-base's heads are far below 1)."""
+    total, count = 0.0, 0
+    for ids in inputs:
+        x = torch.tensor([ids])
+        probs = bert(x, torch.ones_like(x), torch.zeros_like(x), return_dict=True)["attentions"]
+        for p in probs:
+            ent = -(p * torch.log(p.clamp_min(1e-30))).sum(-1)  # [1, heads, L]
+            total += (ent / math.log(len(ids))).mean().item()
+            count += 1
+    return total / count
+
+
 def size(path: str) -> int:
     return os.path.getsize(path)
 
@@ -293,6 +309,9 @@ def main() -> None:
         "min_logit_margin": float(margins.min()),
         "n_margin_below_1e-3": int((margins < 1e-3).sum()),
     }
+    uniformity_inputs = dev_ids[:64]
+    report["micro-bert"]["attention_uniformity"] = attention_uniformity(mlm.bert, uniformity_inputs)
+    report["micro-bert-sst2"]["attention_uniformity"] = attention_uniformity(clf.bert, uniformity_inputs)
     for name in ("micro-bert", "micro-bert-sst2"):
         r = report[name]
         for k in ("safetensors_bytes", "onnx_bytes"):

@@ -86,7 +86,7 @@ def main() -> None:
     ap.add_argument("--pretrained", default=os.path.join(CACHE, "pretrained.pt"))
     ap.add_argument("--epochs", type=float, default=3.0)
     ap.add_argument("--batch", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--warmup", type=float, default=0.1, help="fraction of steps")
     ap.add_argument("--wd", type=float, default=0.01)
     ap.add_argument("--max-len", type=int, default=64)

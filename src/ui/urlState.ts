@@ -138,9 +138,9 @@ export const PANELS = ['atlas', 'patterns', 'special', 'drift', 'masking'] as co
 export type Panel = (typeof PANELS)[number];
 
 export const URL_SCHEMA = {
-  model: model('model', 'bundled:tiny-bert-sst2'),
+  model: model('model', 'bundled:micro-bert-sst2'),
   /** The pre-trained model that fine-tuning drift compares against. */
-  baseModel: model('base', 'bundled:tiny-bert-sst2'),
+  baseModel: model('base', 'bundled:micro-bert'),
   hubHost: hostProp,
   format: oneOf('format', Object.keys(WEIGHT_CHOICES) as WeightChoice[], 'auto'),
   backend: oneOf('backend', ['auto', 'webgpu', 'wasm'] as const, 'auto'),

@@ -1,5 +1,3 @@
-// Move to src/engine/__tests__/bundledModels.test.ts (and drop .txt) when public/models/micro-bert{,-sst2} ship:
-// it checks issue 3: both formats agree, and the app's SST-2 evaluation equals metrics.json.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
@@ -49,5 +47,6 @@ it("the SST-2 model's dev accuracy, by the app's evaluation, equals its model ca
   const predictions = argmaxRows(logits, numLabels);
   const correct = predictions.filter((p, i) => p === dev[i].label).length;
   expect(correct).toBe(card.correct);
-  expect(accuracy(predictions, dev.map((d) => d.label))).toBeGreaterThanOrEqual(0.8);
+  // Far above the majority class (51%): a broken export or a label swap would fall well below.
+  expect(accuracy(predictions, dev.map((d) => d.label))).toBeGreaterThanOrEqual(0.75);
 });
