@@ -9,15 +9,3 @@ export const ATTENTION_LUT: Uint8ClampedArray = (() => {
   }
   return lut;
 })();
-
-/** Paints one S×S map (a view into a [H, S, S] block) into RGBA pixels, one pixel per weight. */
-export function paintMap(map: Float32Array, size: number, into: ImageData): void {
-  const px = into.data;
-  for (let i = 0; i < size * size; i++) {
-    const v = Math.max(0, Math.min(255, Math.round(map[i] * 255))) * 3;
-    px[i * 4] = ATTENTION_LUT[v];
-    px[i * 4 + 1] = ATTENTION_LUT[v + 1];
-    px[i * 4 + 2] = ATTENTION_LUT[v + 2];
-    px[i * 4 + 3] = 255;
-  }
-}

@@ -33,7 +33,7 @@ function checkOneBased(value: number | undefined, what: string): void {
   }
 }
 
-/** Same rounding as paintMap; NaN goes to the bottom of the scale rather than to an undefined colour. */
+/** Same rounding as the grid and detail views; NaN goes to the bottom of the scale rather than to an undefined colour. */
 function lutIndex(weight: number, colorMax: number): number {
   const i = Math.round((weight / colorMax) * 255);
   return i >= 0 ? Math.min(255, i) : 0;

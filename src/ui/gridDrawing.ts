@@ -1,30 +1,58 @@
 // Canvas drawing of the layers × heads grid, apart from React so the benchmark can time it alone.
-import { paintMap } from './colorScale';
+import { ATTENTION_LUT } from './colorScale';
 import { cellOrigin, type GridLayout } from './gridLayout';
 
-/** Draws every head's map (one pixel per weight, scaled up without smoothing) and its "layer-head" label. */
+/** The viridis table as packed RGBA words (little-endian, as ImageData's bytes read through a Uint32Array). */
+const LUT32 = (() => {
+  const out = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) out[i] = (255 << 24) | (ATTENTION_LUT[i * 3 + 2] << 16) | (ATTENTION_LUT[i * 3 + 1] << 8) | ATTENTION_LUT[i * 3];
+  return out;
+})();
+
+// One frame buffer per canvas, reused while its size stays: fresh memory is slow to touch.
+const frames = new WeakMap<object, ImageData>();
+
+/**
+ * Draws every head's map and its "layer-head" label. All maps are sampled (nearest weight, no
+ * smoothing) straight into one frame buffer that is put on the canvas once: one upload, not one
+ * per head.
+ */
 export function drawGrid(ctx: CanvasRenderingContext2D, g: GridLayout, attentions: Float32Array[], seqLen: number, length = seqLen): void {
-  ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
-  const tile = new OffscreenCanvas(length, length);
-  const tileCtx = tile.getContext('2d')!;
-  const image = tileCtx.createImageData(length, length);
-  const unpadded = length === seqLen ? null : new Float32Array(length * length);
-  ctx.imageSmoothingEnabled = false;
+  const { width, height } = ctx.canvas;
+  let frame = frames.get(ctx.canvas);
+  if (!frame || frame.width !== width || frame.height !== height) {
+    frame = ctx.createImageData(width, height);
+    frames.set(ctx.canvas, frame);
+  }
+  const pixels = new Uint32Array(frame.data.buffer, frame.data.byteOffset, width * height);
+  pixels.fill(0);
+  // Which weight each pixel column / row of a cell shows.
+  const source = new Int32Array(g.cell);
+  for (let i = 0; i < g.cell; i++) source[i] = Math.min(length - 1, Math.floor((i * length) / g.cell));
+  const size = seqLen * seqLen;
+  for (let l = 0; l < g.layers; l++) {
+    for (let h = 0; h < g.heads; h++) {
+      const map = attentions[l];
+      const base = h * size;
+      const o = cellOrigin(g, l, h);
+      for (let y = 0; y < g.cell; y++) {
+        const row = base + source[y] * seqLen;
+        let out = (o.y + y) * width + o.x;
+        for (let x = 0; x < g.cell; x++) {
+          const w = map[row + source[x]];
+          pixels[out++] = LUT32[w <= 0 ? 0 : w >= 1 ? 255 : (w * 255 + 0.5) | 0];
+        }
+      }
+    }
+  }
+  ctx.putImageData(frame, 0, 0);
   ctx.font = `${g.label - 3}px system-ui, sans-serif`;
   ctx.fillStyle = getComputedStyleColor(ctx.canvas);
   ctx.textBaseline = 'alphabetic';
   for (let l = 0; l < g.layers; l++) {
     for (let h = 0; h < g.heads; h++) {
-      let map = attentions[l].subarray(h * seqLen * seqLen, (h + 1) * seqLen * seqLen);
-      if (unpadded) {
-        for (let r = 0; r < length; r++) unpadded.set(map.subarray(r * seqLen, r * seqLen + length), r * length);
-        map = unpadded;
-      }
-      paintMap(map, length, image);
-      tileCtx.putImageData(image, 0, 0);
       const o = cellOrigin(g, l, h);
       ctx.fillText(`${l + 1}-${h + 1}`, o.x, o.y - 3);
-      ctx.drawImage(tile, o.x, o.y, g.cell, g.cell);
     }
   }
 }
