@@ -11,8 +11,9 @@
 import type { BertShape } from '../engine/bertConfig';
 import type { DisableMode, Masks } from '../engine/bertRunner';
 import { GLUE_TASKS, isGlueTaskKey, type GlueMetric, type GlueTaskKey, type GlueTaskSpec, type TaskExample } from './glue';
-import { applyMapping, validateMapping } from './labelMapping';
-import { argmaxRows, taskScores, type TaskScores } from './metrics';
+import { validateMapping } from './labelMapping';
+import { taskPredictions } from './maskingScores';
+import { taskScores, type TaskScores } from './metrics';
 
 export const SWEEP_FORMAT = 'head-atlas-sweep';
 export const SWEEP_VERSION = 1;
@@ -199,7 +200,7 @@ export function sampleFingerprint(examples: readonly Pick<TaskExample, 'textA' |
 export function scoreLogits(task: GlueTaskSpec, logits: ArrayLike<number>, numLabels: number, labels: ArrayLike<number>, mapping: readonly number[]): { predictions: number[]; scores: TaskScores } {
   const problem = validateMapping(mapping, numLabels, task.regression ? 0 : task.classNames.length);
   if (problem) throw new Error(`${task.name}: ${problem}`);
-  const predictions = task.regression ? Array.from(logits) : applyMapping(argmaxRows(logits, numLabels), mapping);
+  const predictions = Array.from(taskPredictions(logits, numLabels, task, mapping));
   return { predictions, scores: taskScores(task, predictions, labels) };
 }
 
