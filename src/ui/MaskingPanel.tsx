@@ -155,7 +155,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
       )}
       {modelFits && !task.regression && (
         <div className="label-mapping" role="group" aria-label="Label mapping">
-          Outputs → {task.name} labels ({auto.source === 'config' ? "from the model's config" : auto.source === 'catalogue' ? 'from the model catalogue' : 'in order'}; {auto.note}):
+          Outputs → {task.name} labels ({mappingEdit ? 'edited by you' : auto.note}):
           {mapping.map((cls, output) => (
             <label key={output}>
               {model.shape.labels?.[output] ?? `LABEL_${output}`} →
