@@ -49,4 +49,17 @@ describe('attention views', () => {
     expect(s.max).toBe(1);
     expect(s.toNeighbours).toBeCloseTo(1 / 3, 12); // only row 1 → token 0 is a neighbour
   });
+
+  it('takes the larger of two [SEP] columns, as the paper does', () => {
+    // [CLS] a [SEP] b [SEP]: rows put 0.5 on the first [SEP] and 0.25 on the second.
+    const map = new Float32Array(25);
+    for (let r = 0; r < 5; r++) {
+      map[r * 5 + 2] = 0.5;
+      map[r * 5 + 4] = 0.25;
+      map[r * 5 + 0] = 0.25;
+    }
+    const s = headSummary(map, 5, 5, ['[CLS]', 'a', '[SEP]', 'b', '[SEP]']);
+    expect(s.toSep).toBeCloseTo(0.5, 7);
+    expect(s.toCls).toBeCloseTo(0.25, 7);
+  });
 });

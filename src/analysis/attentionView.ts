@@ -67,7 +67,7 @@ export interface HeadSummary {
   max: number;
   /** Mean row entropy in nats (0 = every token attends to one token; ln S = uniform). */
   entropy: number;
-  /** Mean attention paid to [CLS], to [SEP] (summed over its occurrences), and to the token itself ±1. */
+  /** Mean attention paid to [CLS], to [SEP] (the larger of its occurrences, as the paper's §4.4), and to the tokens ±1. */
   toCls: number;
   toSep: number;
   toNeighbours: number;
@@ -78,8 +78,8 @@ export function headSummary(map: Float32Array, seqLen: number, length: number, t
   let max = 0;
   let entropy = 0;
   let toCls = 0;
-  let toSep = 0;
   let toNeighbours = 0;
+  const sepColumns = new Map<number, number>();
   for (let r = 0; r < length; r++) {
     const row = r * seqLen;
     for (let c = 0; c < length; c++) {
@@ -87,10 +87,11 @@ export function headSummary(map: Float32Array, seqLen: number, length: number, t
       if (w > max) max = w;
       if (w > 0) entropy -= w * Math.log(w);
       if (tokens[c] === '[CLS]') toCls += w;
-      if (tokens[c] === '[SEP]') toSep += w;
+      if (tokens[c] === '[SEP]') sepColumns.set(c, (sepColumns.get(c) ?? 0) + w);
       if (c === r - 1 || c === r + 1) toNeighbours += w;
     }
   }
   const n = Math.max(1, length);
+  const toSep = Math.max(0, ...sepColumns.values());
   return { max, entropy: entropy / n, toCls: toCls / n, toSep: toSep / n, toNeighbours: toNeighbours / n };
 }
