@@ -3,21 +3,15 @@ import type { AnalysisResult } from '../analysis/analyseBatch';
 import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, type GlueExample, type GlueTaskKey } from '../analysis/glue';
 import { PATTERN_TYPES, type PatternType } from '../analysis/patterns';
 import { SPECIAL_TOKEN_CLASSES } from '../analysis/specialTokens';
-import type { EngineClient, ModelInfo } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
 import { HeadTable } from './HeadTable';
 import { LayerCurves } from './LayerCurves';
 import { specOfModelText } from './modelText';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import { loadTaskExamples } from './taskData';
-import type { UrlState } from './urlState';
+import type { PanelProps } from './panelProps';
 
-interface Props {
-  client: EngineClient;
-  model: ModelInfo;
-  state: UrlState;
-  setState(update: (s: UrlState) => UrlState): void;
-  report(text: string, kind?: 'error' | 'notice'): void;
+interface Props extends PanelProps {
   highlight: PatternType | null;
   onHighlight(type: PatternType | null): void;
   onResult(result: AnalysisResult | null): void;

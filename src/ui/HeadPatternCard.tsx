@@ -6,6 +6,7 @@ import type { Encoding } from '../engine/tokenizer';
 import { downloadFile } from './exporters';
 import { loadLabels, saveLabels } from './labelStore';
 import { TextFileButton } from './TextFileButton';
+import type { Report } from './panelProps';
 
 interface Props {
   modelText: string;
@@ -18,7 +19,7 @@ interface Props {
   /** The fitted classifier in use (JSON), or null for the rules. */
   patternModelJson: string | null;
   onPatternModel(json: string | null): void;
-  report(text: string, kind?: 'error' | 'notice'): void;
+  report: Report;
 }
 
 const FEATURES_SHOWN: [keyof ReturnType<typeof headFeatures>, string][] = [

@@ -2,20 +2,14 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, parseGlueTsv, type GlueExample, type GlueTaskKey } from '../analysis/glue';
 import { chanceHint, defaultLabelMapping } from '../analysis/labelMapping';
 import { compareMasked, taskPredictions } from '../analysis/maskingScores';
-import type { EngineClient, ModelInfo } from '../engine/client';
 import type { Masks } from '../engine/bertRunner';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import { SweepPanel } from './SweepPanel';
 import { TextFileButton } from './TextFileButton';
 import { loadTaskExamples } from './taskData';
-import type { UrlState } from './urlState';
+import type { PanelProps } from './panelProps';
 
-interface Props {
-  client: EngineClient;
-  model: ModelInfo;
-  state: UrlState;
-  setState(update: (s: UrlState) => UrlState): void;
-  report(text: string, kind?: 'error' | 'notice'): void;
+interface Props extends PanelProps {
   /** The model's current head and layer masks (null = none). */
   masks: Masks | null;
 }

@@ -7,6 +7,7 @@ import { downloadFile, exportFileName } from './exporters';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import type { UrlState } from './urlState';
 import { TextFileButton } from './TextFileButton';
+import type { Report } from './panelProps';
 
 interface Props {
   client: EngineClient;
@@ -17,7 +18,7 @@ interface Props {
   /** True when the sample is the first rows of the dev set, false when it is all of it. */
   first: boolean;
   mapping: number[];
-  report(text: string, kind?: 'error' | 'notice'): void;
+  report: Report;
 }
 
 const fmt = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
