@@ -78,6 +78,19 @@ def evaluate(model: BertForMaskedLM, segs: np.ndarray, batch: int = 12, limit: i
 
 
 @torch.no_grad()
+def attention_uniformity(model: BertForMaskedLM, segs: np.ndarray, n: int = 16) -> float:
+    """Mean row entropy of every head's map / ln(length) on n held-out segments: 1 = uniform.
+    Early top-1 mostly tracks unigram learning; this says whether the heads learn structure."""
+    was = model.training
+    model.eval()
+    x = torch.from_numpy(segs[:n].astype(np.int64))
+    probs = model.bert(x, torch.ones_like(x), torch.zeros_like(x), return_dict=True)["attentions"]
+    ent = [(-(p * torch.log(p.clamp_min(1e-30))).sum(-1) / math.log(x.shape[1])).mean().item() for p in probs]
+    model.train(was)
+    return sum(ent) / len(ent)
+
+
+@torch.no_grad()
 def sinusoidal_positions(model, std: float = 0.02) -> None:
     """Initialise the learned absolute position embeddings with the Transformer's
     sinusoids, rescaled to the embeddings' N(0, 0.02^2) scale.  Still ordinary,
@@ -235,11 +248,12 @@ def main() -> None:
             if probe and step >= args.stop_after:
                 r = evaluate(model, heldout, limit=240)
                 log(f"PROBE stop at step {step}: held-out (240 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} "
-                    f"loss {r['loss']:.3f}")
+                    f"loss {r['loss']:.3f}, attention uniformity {attention_uniformity(model, heldout):.3f}")
                 return
             if step % args.eval_every == 0 and step != total:
                 r = evaluate(model, heldout, limit=240)
-                log(f"  held-out (first 240 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.3f}")
+                log(f"  held-out (first 240 segments) top1 {r['top1']:.4f} top5 {r['top5']:.4f} loss {r['loss']:.3f}, "
+                    f"attention uniformity {attention_uniformity(model, heldout):.3f}")
         log(f"phase seq {seq} x batch {batch}: {steps} steps in {(time.time() - t_phase) / 60:.1f} min")
     train_s = time.time() - t_start
     log(f"training done: {total} steps, {tokens} tokens ({cursor} 128-token segments of {len(train128)} = "
