@@ -45,6 +45,7 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [baseText, setBaseText] = useState(state.baseModel);
   const job = useRef(0);
+  const loadedBase = useRef<{ client: unknown; text: string; host: string; id: string } | null>(null);
   const sample = examples ? (state.sampleSize > 0 ? examples.slice(0, state.sampleSize) : examples) : null;
   const classifier = patternModelJson ? 'fitted' : 'rules';
   const key: ResultKey = { analysis: 'patterns', model: state.model, base: state.baseModel, task: taskKey, sample: sample?.length ?? 0, extra: classifier };
@@ -81,8 +82,13 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
       let baseId: string | null = null;
       if (state.baseModel && state.baseModel !== state.model) {
         setProgress({ done: 0, total: sample.length });
-        const base = await client.load(specOfModelText(state.baseModel, state.hubHost), { format: 'auto', jobId: `${jobId}-load` });
-        baseId = base.id;
+        // The base model stays loaded in the engine: a second run does not build its session again.
+        const loaded = loadedBase.current;
+        if (loaded && loaded.client === client && loaded.text === state.baseModel && loaded.host === state.hubHost) baseId = loaded.id;
+        else {
+          baseId = (await client.load(specOfModelText(state.baseModel, state.hubHost), { format: 'auto', jobId: `${jobId}-load` })).id;
+          loadedBase.current = { client, text: state.baseModel, host: state.hubHost, id: baseId };
+        }
       }
       setProgress({ done: 0, total: sample.length });
       const result = await client.analyse(model.id, sample, { baseModelId: baseId, jobId, patternModelJson }, (done, total, partial) => {
