@@ -195,23 +195,16 @@ export class EngineHost {
     if (model.info.head !== 'sequence-classification') {
       throw new EngineError('bad-input', `${model.info.label} has no classification head, so it cannot be scored on a task.`);
     }
-    const encodings = examples.map((e) => model.tokenizer.encode(e.textA, e.textB ?? null));
-    const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].inputIds.length - encodings[b].inputIds.length);
-    const batchSize = Math.max(1, options.batchSize ?? 32);
     let logits: Float32Array | null = null;
     let numLabels = 0;
-    for (let start = 0; start < order.length; start += batchSize) {
-      if (options.jobId && this.cancelledJobs.delete(options.jobId)) throw new EngineError('cancelled', 'The evaluation was cancelled.');
-      const indices = order.slice(start, start + batchSize);
-      const out = await model.runner.run(indices.map((i) => encodings[i]), options.masks, { logits: true });
+    await this.inLengthGroups(model, examples, options.batchSize ?? 32, options.jobId, 'evaluation', async (indices, batch, done, total) => {
+      const out = await model.runner.run(batch, options.masks, { logits: true });
       numLabels = out.logitsDims![1];
       logits ??= new Float32Array(examples.length * numLabels);
       indices.forEach((example, row) => logits!.set(out.logits!.subarray(row * numLabels, (row + 1) * numLabels), example * numLabels));
       // The batch's own logits come with the progress, so scores can update as batches finish.
-      onProgress?.(Math.min(start + batchSize, order.length), order.length, { indices, logits: out.logits!.slice(0, indices.length * numLabels), numLabels });
-      // Let a cancel message in before the next batch.
-      await new Promise((resolve) => setTimeout(resolve, 0));
-    }
+      onProgress?.(done, total, { indices, logits: out.logits!.slice(0, indices.length * numLabels), numLabels });
+    });
     return { logits: logits ?? new Float32Array(0), numLabels };
   }
 
@@ -236,12 +229,7 @@ export class EngineHost {
     const classify = fitted ? (f: Parameters<typeof predict>[1]) => predict(fitted, f).type : undefined;
     const { layers, heads } = model.info.shape;
     const state = createAnalysisState(layers, heads, { drift: !!base });
-    const encodings = examples.map((e) => model.tokenizer.encode(e.textA, e.textB ?? null));
-    const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].inputIds.length - encodings[b].inputIds.length);
-    const batchSize = Math.max(1, options.batchSize ?? 16);
-    for (let start = 0; start < order.length; start += batchSize) {
-      if (options.jobId && this.cancelledJobs.delete(options.jobId)) throw new EngineError('cancelled', 'The analysis was cancelled.');
-      const batch = order.slice(start, start + batchSize).map((i) => encodings[i]);
+    await this.inLengthGroups(model, examples, options.batchSize ?? 16, options.jobId, 'analysis', async (_indices, batch, done, total) => {
       const out = await model.runner.run(batch, undefined, { attentions: true });
       const other = base ? await base.runner.run(batch, undefined, { attentions: true }) : null;
       analyseBatch(state, {
@@ -252,10 +240,33 @@ export class EngineHost {
         segments: batch.map((e) => e.tokenTypeIds),
         otherAttentions: other?.attentions ?? null,
       }, { classify });
-      onProgress?.(Math.min(start + batchSize, order.length), order.length, analysisResult(state));
+      onProgress?.(done, total, analysisResult(state));
+    });
+    return analysisResult(state);
+  }
+
+  /**
+   * Tokenizes the examples once and hands them to `work` in batches of similar length (no padding
+   * beyond each batch's longest), checking for a cancel before each batch and yielding after it so
+   * a cancel message can arrive.
+   */
+  private async inLengthGroups(
+    model: LoadedModel,
+    examples: { textA: string; textB?: string | null }[],
+    batchSize: number,
+    jobId: string | undefined,
+    what: string,
+    work: (indices: number[], batch: Encoding[], done: number, total: number) => Promise<void>,
+  ): Promise<void> {
+    const encodings = examples.map((e) => model.tokenizer.encode(e.textA, e.textB ?? null));
+    const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].inputIds.length - encodings[b].inputIds.length);
+    const size = Math.max(1, batchSize);
+    for (let start = 0; start < order.length; start += size) {
+      if (jobId && this.cancelledJobs.delete(jobId)) throw new EngineError('cancelled', `The ${what} was cancelled.`);
+      const indices = order.slice(start, start + size);
+      await work(indices, indices.map((i) => encodings[i]), Math.min(start + size, order.length), order.length);
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
-    return analysisResult(state);
   }
 
   /** Cancels a load in flight (its download stops) or a run not yet started. */

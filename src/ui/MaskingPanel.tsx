@@ -98,7 +98,8 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
     if (!baseline || !sample) return null;
     const base = taskPredictions(baseline.logits, baseline.numLabels, task, mapping);
     const mask = masked ? taskPredictions(masked.logits, masked.numLabels, task, mapping) : null;
-    return compareMasked(task, labels, base, mask);
+    const result = compareMasked(task, labels, base, mask);
+    return result && { ...result, predictions: { base, mask } };
   }, [baseline, masked, mapping, labels]);
   const hint = comparison && !masked ? chanceHint(comparison.baseline.headline.value, task, labels) : null;
 
@@ -207,8 +208,8 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
             {comparison.flipped.slice(0, 200).map((i) => {
               const e = sample[i];
               const name = (v: number) => (task.regression ? v.toFixed(2) : task.classNames[v] ?? '?');
-              const b = taskPredictions(baseline!.logits.subarray(i * baseline!.numLabels, (i + 1) * baseline!.numLabels), baseline!.numLabels, task, mapping)[0];
-              const m = taskPredictions(masked!.logits.subarray(i * masked!.numLabels, (i + 1) * masked!.numLabels), masked!.numLabels, task, mapping)[0];
+              const b = comparison.predictions.base[i];
+              const m = comparison.predictions.mask![i];
               return (
                 <li key={i}>
                   <button type="button" className="link" onClick={() => setState((s) => ({ ...s, textA: e.textA, textB: e.textB ?? '', panel: 'atlas' }))}>
