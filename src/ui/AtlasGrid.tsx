@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
 import type { HeadRef } from '../analysis/attentionView';
 import { drawGrid, drawGridOverlay } from './gridDrawing';
 import { fitGrid, headAt, moveSelection } from './gridLayout';
@@ -46,14 +46,15 @@ export function AtlasGrid(props: Props) {
     return () => observer.disconnect();
   }, [compact]);
 
-  useEffect(() => {
+  // Before the browser paints: resizing the canvas clears it, and a blank frame would flash.
+  useLayoutEffect(() => {
     const ctx = maps.current?.getContext('2d');
     if (ctx) drawGrid(ctx, layout, attentions, seqLen, length);
   }, [attentions, seqLen, length, layout.cell, layers, heads]);
 
   const propsRef = useRef(props);
   propsRef.current = props;
-  useEffect(() => {
+  useLayoutEffect(() => {
     const ctx = overlay.current?.getContext('2d');
     if (!ctx) return;
     const p = propsRef.current;
