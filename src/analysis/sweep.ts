@@ -160,10 +160,9 @@ export function shardOf(plan: readonly SweepRunPlan[], index: number, count: num
 
 /**
  * The first layer (0-based) whose computation a mask changes, or null when it changes nothing.
- * Everything below that layer is exactly the baseline's, so an engine that kept the baseline's
- * hidden states could start a masked run there: a head-sweep run in layer L costs the layers from
- * L up. (The engine does not reuse them yet; this is the rule it will use.) A head kept at any
- * value other than 1 counts as touched.
+ * Everything below that layer is exactly the baseline's, so the engine starts a masked run there
+ * from kept hidden states (engine/stagedRunner.ts): a head-sweep run in layer L costs the layers
+ * from L up. A head kept at any value other than 1 counts as touched.
  */
 export function reuseFromLayer(masks: Masks, shape: SweepShape): number | null {
   const { layers, heads } = shape;

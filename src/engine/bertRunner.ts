@@ -2,7 +2,19 @@ import type { BertHead, BertShape } from './bertConfig';
 import { EngineError } from './errors';
 
 export type OrtApi = typeof import('onnxruntime-web');
-type Session = Awaited<ReturnType<OrtApi['InferenceSession']['create']>>;
+export type Session = Awaited<ReturnType<OrtApi['InferenceSession']['create']>>;
+
+/** An ORT session on these execution providers, with ORT's graph optimisations; a failure says which backend refused. */
+export async function createSession(ort: OrtApi, modelBytes: Uint8Array, executionProviders: string[]): Promise<Session> {
+  try {
+    return await ort.InferenceSession.create(modelBytes, {
+      executionProviders,
+      graphOptimizationLevel: 'all',
+    } as Parameters<OrtApi['InferenceSession']['create']>[1]);
+  } catch (e) {
+    throw new EngineError('backend', `ONNX Runtime could not create a session on ${executionProviders.join('/')}: ${(e as Error).message}`);
+  }
+}
 
 /** How a disabled head is switched off: Hugging Face's head_mask (zero) or Kovaleva et al.'s uniform map. */
 export type DisableMode = 'zero' | 'uniform';
@@ -63,6 +75,28 @@ export function maskInputValues(shape: Pick<BertShape, 'layers' | 'heads'>, mask
   return { headMask, headUniform, layerMask };
 }
 
+/** A batch as the graph's id inputs: padded to its longest example with `padId`, and the attention mask over the real tokens. */
+export function batchInputs(batch: EncodedInput[], maxPositions: number, padId: number) {
+  if (batch.length === 0) throw new EngineError('bad-input', 'An empty batch cannot run.');
+  const lengths = batch.map((e) => e.inputIds.length);
+  const seqLen = Math.max(...lengths);
+  if (seqLen > maxPositions) {
+    throw new EngineError('bad-input', `An input of ${seqLen} tokens is longer than this model's ${maxPositions} positions.`);
+  }
+  const n = batch.length * seqLen;
+  const ids = new BigInt64Array(n).fill(BigInt(padId));
+  const types = new BigInt64Array(n);
+  const attention = new BigInt64Array(n);
+  batch.forEach((e, b) => {
+    for (let i = 0; i < e.inputIds.length; i++) {
+      ids[b * seqLen + i] = BigInt(e.inputIds[i]);
+      types[b * seqLen + i] = BigInt(e.tokenTypeIds[i] ?? 0);
+      attention[b * seqLen + i] = 1n;
+    }
+  });
+  return { ids, types, attention, seqLen, lengths };
+}
+
 /** ORT copies outputs out of wasm memory into arrays of their own; this keeps that true, so results transfer to the page without a copy. */
 function ownBuffer(a: Float32Array): Float32Array {
   const owned = a.byteOffset === 0 && a.buffer.byteLength === a.byteLength && !(typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer);
@@ -87,15 +121,7 @@ export class BertRunner {
     padId: number,
     executionProviders: string[],
   ): Promise<BertRunner> {
-    let session: Session;
-    try {
-      session = await ort.InferenceSession.create(graph.modelBytes, {
-        executionProviders,
-        graphOptimizationLevel: 'all',
-      } as Parameters<OrtApi['InferenceSession']['create']>[1]);
-    } catch (e) {
-      throw new EngineError('backend', `ONNX Runtime could not create a session on ${executionProviders.join('/')}: ${(e as Error).message}`);
-    }
+    const session = await createSession(ort, graph.modelBytes, executionProviders);
     for (let l = 0; l < shape.layers; l++) {
       if (!session.outputNames.includes(`attentions.${l}`)) throw new EngineError('unsupported-graph', `The graph has no attentions.${l} output.`);
     }
@@ -107,23 +133,7 @@ export class BertRunner {
   }
 
   async run(batch: EncodedInput[], masks: Masks = {}, want: OutputRequest = { attentions: true, logits: true }): Promise<RunOutput> {
-    if (batch.length === 0) throw new EngineError('bad-input', 'An empty batch cannot run.');
-    const lengths = batch.map((e) => e.inputIds.length);
-    const seqLen = Math.max(...lengths);
-    if (seqLen > this.shape.maxPositions) {
-      throw new EngineError('bad-input', `An input of ${seqLen} tokens is longer than this model's ${this.shape.maxPositions} positions.`);
-    }
-    const n = batch.length * seqLen;
-    const ids = new BigInt64Array(n).fill(BigInt(this.padId));
-    const types = new BigInt64Array(n);
-    const attention = new BigInt64Array(n);
-    batch.forEach((e, b) => {
-      for (let i = 0; i < e.inputIds.length; i++) {
-        ids[b * seqLen + i] = BigInt(e.inputIds[i]);
-        types[b * seqLen + i] = BigInt(e.tokenTypeIds[i] ?? 0);
-        attention[b * seqLen + i] = 1n;
-      }
-    });
+    const { ids, types, attention, seqLen, lengths } = batchInputs(batch, this.shape.maxPositions, this.padId);
     const { headMask, headUniform, layerMask } = maskInputValues(this.shape, masks);
     const { Tensor } = this.ort;
     const dims = [batch.length, seqLen];

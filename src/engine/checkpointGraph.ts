@@ -1,6 +1,7 @@
 import type { BertHead, BertShape } from './bertConfig';
 import { EngineError } from './errors';
 import { attentionOutputs, DataType, encodeModel, GraphWriter, maskInputs, valueInfo } from './onnxGraph';
+import type { onnx } from './onnxProto.js';
 import { toFloat32, type StoredTensor } from './tensorData';
 
 /** Hugging Face key names, whatever the checkpoint's prefix (`bert.`) or LayerNorm naming (`gamma`/`beta`). */
@@ -31,58 +32,99 @@ export interface BuiltGraph {
   outputNames: string[];
 }
 
-/**
- * Builds the ONNX graph of a Hugging Face BERT from its config and weights, with the same ops,
- * order and names as Hugging Face's exporter produces, plus the attention outputs and mask inputs.
- */
-export function buildCheckpointGraph(
-  shape: BertShape,
-  rawWeights: Map<string, StoredTensor>,
-  /** false builds the plain graph an exporter would write (no mask inputs, no attention outputs): the baseline for benchmarks and patching. */
-  instrument = true,
-): BuiltGraph {
-  const weights = normalizeCheckpointKeys(rawWeights);
-  const head = checkpointHead(weights, shape.head);
-  const { layers, heads, hidden, intermediate } = shape;
-  const headDim = hidden / heads;
+/** A model cut into per-layer graphs, so a run can start at any layer from hidden states kept from an earlier run. */
+export interface StageGraphs {
+  head: BertHead;
+  /** input_ids, token_type_ids → hidden: the embeddings. */
+  embeddings: Uint8Array;
+  /** hidden_in, attention_mask and the three mask inputs → hidden_out and attentions.l: one per layer. */
+  layers: Uint8Array[];
+  /** hidden → logits: the pooler and classifier (sequence-classification models only). */
+  classifier: Uint8Array;
+}
 
-  const missing: string[] = [];
-  const required = (key: string, dims: number[]): Float32Array | null => {
-    const t = weights.get(key);
+/** A checkpoint's weights, checked against the config as each is used; missing ones are collected and reported together. */
+class CheckedWeights {
+  readonly missing: string[] = [];
+  private readonly converted = new Map<string, Float32Array>();
+
+  constructor(
+    readonly tensors: Map<string, StoredTensor>,
+    private readonly shape: BertShape,
+  ) {}
+
+  required(key: string, dims: number[]): Float32Array | null {
+    const t = this.tensors.get(key);
     if (!t) {
-      missing.push(key);
+      if (!this.missing.includes(key)) this.missing.push(key);
       return null;
     }
     if (t.shape.length !== dims.length || t.shape.some((d, i) => d !== dims[i])) {
       throw new EngineError('missing-tensors', `Tensor ${key} has shape [${t.shape}] where config.json implies [${dims}].`);
     }
-    return toFloat32(t);
-  };
-  const g = new GraphWriter(17);
+    // Converted once even when several stage graphs use it (float16 checkpoints widen here).
+    let data = this.converted.get(key);
+    if (!data) this.converted.set(key, (data = toFloat32(t)));
+    return data;
+  }
+
+  throwIfMissing(): void {
+    if (!this.missing.length) return;
+    const shown = this.missing.slice(0, 4).join(', ');
+    throw new EngineError('missing-tensors', `The checkpoint lacks ${this.missing.length} tensor(s) this config needs: ${shown}${this.missing.length > 4 ? ', …' : ''}. Is it a complete BERT checkpoint for this config.json?`);
+  }
+
+  get config(): BertShape {
+    return this.shape;
+  }
+}
+
+/**
+ * The parts of a Hugging Face BERT as ONNX nodes, written into one GraphWriter: the same ops,
+ * order and names as Hugging Face's exporter produces, so the whole graph and its per-layer
+ * stages compute the same numbers.
+ */
+class BertGraphParts {
+  constructor(
+    private readonly g: GraphWriter,
+    private readonly w: CheckedWeights,
+  ) {}
+
+  private get shape(): BertShape {
+    return this.w.config;
+  }
+
   // nn.Linear as an exporter writes it, MatMul(x, Wᵀ) + b, with Wᵀ a Transpose node on PyTorch's
   // [out, in] weight: ONNX Runtime folds it once, natively, at session start, so building the graph
   // copies each weight once and never transposes in JavaScript, and the kernels (and numerics) are
   // those of an exported model on every backend.
-  const transposed = (name: string) => g.node('Transpose', [name], `${name}/Transpose`, { perm: [1, 0] });
-  const linear = (x: string, key: string, inDim: number, outDim: number, prefix: string): string => {
-    const w = required(`${key}.weight`, [outDim, inDim]);
-    const b = required(`${key}.bias`, [outDim]);
+  private transposed(name: string): string {
+    return this.g.node('Transpose', [name], `${name}/Transpose`, { perm: [1, 0] });
+  }
+
+  private linear(x: string, key: string, inDim: number, outDim: number, prefix: string): string {
+    const w = this.w.required(`${key}.weight`, [outDim, inDim]);
+    const b = this.w.required(`${key}.bias`, [outDim]);
     if (!w || !b) return '';
-    const weight = transposed(g.floats(`${key}.weight`, w, [outDim, inDim]));
-    return g.node('Add', [g.node('MatMul', [x, weight], `${prefix}/MatMul`), g.floats(`${key}.bias`, b, [outDim])], `${prefix}/Add`);
-  };
-  const layerNorm = (x: string, key: string, prefix: string): string => {
-    const w = required(`${key}.weight`, [hidden]);
-    const b = required(`${key}.bias`, [hidden]);
+    const weight = this.transposed(this.g.floats(`${key}.weight`, w, [outDim, inDim]));
+    return this.g.node('Add', [this.g.node('MatMul', [x, weight], `${prefix}/MatMul`), this.g.floats(`${key}.bias`, b, [outDim])], `${prefix}/Add`);
+  }
+
+  private layerNorm(x: string, key: string, prefix: string): string {
+    const { hidden } = this.shape;
+    const w = this.w.required(`${key}.weight`, [hidden]);
+    const b = this.w.required(`${key}.bias`, [hidden]);
     if (!w || !b) return '';
-    return g.node('LayerNormalization', [x, g.floats(`${key}.weight`, w, [hidden]), g.floats(`${key}.bias`, b, [hidden])], `${prefix}/LayerNormalization`, {
+    return this.g.node('LayerNormalization', [x, this.g.floats(`${key}.weight`, w, [hidden]), this.g.floats(`${key}.bias`, b, [hidden])], `${prefix}/LayerNormalization`, {
       axis: -1,
-      epsilon: { float: shape.layerNormEps },
+      epsilon: { float: this.shape.layerNormEps },
     });
-  };
-  const activation = (x: string, prefix: string): string => {
-    if (shape.hiddenAct === 'relu') return g.node('Relu', [x], `${prefix}/Relu`);
-    if (shape.hiddenAct === 'gelu_new') {
+  }
+
+  private activation(x: string, prefix: string): string {
+    const g = this.g;
+    if (this.shape.hiddenAct === 'relu') return g.node('Relu', [x], `${prefix}/Relu`);
+    if (this.shape.hiddenAct === 'gelu_new') {
       // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
       const cube = g.node('Mul', [g.node('Mul', [x, x], `${prefix}/Mul_sq`), x], `${prefix}/Mul_cube`);
       const inner = g.node('Add', [x, g.node('Mul', [cube, g.scalar(0.044715)], `${prefix}/Mul_c`)], `${prefix}/Add_inner`);
@@ -94,94 +136,171 @@ export function buildCheckpointGraph(
     const erf = g.node('Erf', [g.node('Div', [x, g.scalar(1.4142135381698608)], `${prefix}/Div`)], `${prefix}/Erf`);
     const onePlus = g.node('Add', [erf, g.scalar(1)], `${prefix}/Add`);
     return g.node('Mul', [g.node('Mul', [x, onePlus], `${prefix}/Mul`), g.scalar(0.5)], `${prefix}/Mul_1`);
-  };
-
-  // Embeddings: word + position (rows 0..S-1) + token type, then LayerNorm.
-  const wordEmbeddings = required('embeddings.word_embeddings.weight', [shape.vocabSize, hidden]);
-  const positionEmbeddings = required('embeddings.position_embeddings.weight', [shape.maxPositions, hidden]);
-  const typeEmbeddings = required('embeddings.token_type_embeddings.weight', [shape.typeVocabSize, hidden]);
-  let hiddenState = '';
-  if (wordEmbeddings && positionEmbeddings && typeEmbeddings) {
-    const word = g.node('Gather', [g.floats('embeddings.word_embeddings.weight', wordEmbeddings, [shape.vocabSize, hidden]), 'input_ids'], '/embeddings/word_embeddings/Gather', { axis: 0 });
-    const seqLen = g.node('Gather', [g.node('Shape', ['input_ids'], '/embeddings/Shape'), g.ints([1])], '/embeddings/Gather', { axis: 0 });
-    const position = g.node('Slice', [g.floats('embeddings.position_embeddings.weight', positionEmbeddings, [shape.maxPositions, hidden]), g.ints([0]), seqLen, g.ints([0])], '/embeddings/position_embeddings/Slice');
-    const type = g.node('Gather', [g.floats('embeddings.token_type_embeddings.weight', typeEmbeddings, [shape.typeVocabSize, hidden]), 'token_type_ids'], '/embeddings/token_type_embeddings/Gather', { axis: 0 });
-    const sum = g.node('Add', [g.node('Add', [word, type], '/embeddings/Add'), position], '/embeddings/Add_1');
-    hiddenState = layerNorm(sum, 'embeddings.LayerNorm', '/embeddings/LayerNorm');
   }
-  const { additive, uniform } = g.maskTensors('attention_mask', instrument);
-  const scale = g.scalar(Math.fround(Math.sqrt(headDim)));
-  const splitShape = g.ints([0, 0, heads, headDim]);
-  const mergeShape = g.ints([0, 0, hidden]);
 
-  for (let l = 0; l < layers; l++) {
+  /** Word + position (rows 0..S-1) + token type embeddings, then LayerNorm. */
+  embeddings(): string {
+    const g = this.g;
+    const { vocabSize, maxPositions, typeVocabSize, hidden } = this.shape;
+    const wordEmbeddings = this.w.required('embeddings.word_embeddings.weight', [vocabSize, hidden]);
+    const positionEmbeddings = this.w.required('embeddings.position_embeddings.weight', [maxPositions, hidden]);
+    const typeEmbeddings = this.w.required('embeddings.token_type_embeddings.weight', [typeVocabSize, hidden]);
+    if (!wordEmbeddings || !positionEmbeddings || !typeEmbeddings) return '';
+    const word = g.node('Gather', [g.floats('embeddings.word_embeddings.weight', wordEmbeddings, [vocabSize, hidden]), 'input_ids'], '/embeddings/word_embeddings/Gather', { axis: 0 });
+    const seqLen = g.node('Gather', [g.node('Shape', ['input_ids'], '/embeddings/Shape'), g.ints([1])], '/embeddings/Gather', { axis: 0 });
+    const position = g.node('Slice', [g.floats('embeddings.position_embeddings.weight', positionEmbeddings, [maxPositions, hidden]), g.ints([0]), seqLen, g.ints([0])], '/embeddings/position_embeddings/Slice');
+    const type = g.node('Gather', [g.floats('embeddings.token_type_embeddings.weight', typeEmbeddings, [typeVocabSize, hidden]), 'token_type_ids'], '/embeddings/token_type_embeddings/Gather', { axis: 0 });
+    const sum = g.node('Add', [g.node('Add', [word, type], '/embeddings/Add'), position], '/embeddings/Add_1');
+    return this.layerNorm(sum, 'embeddings.LayerNorm', '/embeddings/LayerNorm');
+  }
+
+  /** Encoder layer `l` on `layerInput`; with `instrument`, its heads and the layer itself obey the mask inputs. */
+  layer(l: number, layerInput: string, masks: { additive: string; uniform: string }, instrument: boolean, outName?: string): string {
+    const g = this.g;
+    const { heads, hidden, intermediate } = this.shape;
+    const headDim = hidden / heads;
     const p = `/encoder/layer.${l}`;
     const key = `encoder.layer.${l}`;
-    const layerInput = hiddenState;
+    const scale = g.scalar(Math.fround(Math.sqrt(headDim)));
+    const splitShape = g.ints([0, 0, heads, headDim]);
+    const mergeShape = g.ints([0, 0, hidden]);
     const split = (name: string, perm: number[]) =>
-      g.node('Transpose', [g.node('Reshape', [linear(layerInput, `${key}.attention.self.${name}`, hidden, hidden, `${p}/attention/self/${name}`), splitShape], `${p}/attention/self/${name}/Reshape`)], `${p}/attention/self/${name}/Transpose`, { perm });
+      g.node('Transpose', [g.node('Reshape', [this.linear(layerInput, `${key}.attention.self.${name}`, hidden, hidden, `${p}/attention/self/${name}`), splitShape], `${p}/attention/self/${name}/Reshape`)], `${p}/attention/self/${name}/Transpose`, { perm });
     const q = split('query', [0, 2, 1, 3]);
     const k = split('key', [0, 2, 3, 1]);
     const v = split('value', [0, 2, 1, 3]);
-    const scores = g.node('Add', [g.node('Div', [g.node('MatMul', [q, k], `${p}/attention/self/MatMul`), scale], `${p}/attention/self/Div`), additive], `${p}/attention/self/Add`);
+    const scores = g.node('Add', [g.node('Div', [g.node('MatMul', [q, k], `${p}/attention/self/MatMul`), scale], `${p}/attention/self/Div`), masks.additive], `${p}/attention/self/Add`);
     const probs = g.node('Softmax', [scores], `${p}/attention/self/Softmax`, { axis: -1 });
-    const used = instrument ? g.maskedAttention(probs, uniform, l, heads, `${p}/attention/self`) : probs;
+    const used = instrument ? g.maskedAttention(probs, masks.uniform, l, heads, `${p}/attention/self`) : probs;
     const context = g.node('Reshape', [g.node('Transpose', [g.node('MatMul', [used, v], `${p}/attention/self/MatMul_1`)], `${p}/attention/self/Transpose_3`, { perm: [0, 2, 1, 3] }), mergeShape], `${p}/attention/self/Reshape_3`);
-    const attnDense = linear(context, `${key}.attention.output.dense`, hidden, hidden, `${p}/attention/output/dense`);
-    const attnOut = layerNorm(g.node('Add', [attnDense, layerInput], `${p}/attention/output/Add`), `${key}.attention.output.LayerNorm`, `${p}/attention/output/LayerNorm`);
-    const inter = activation(linear(attnOut, `${key}.intermediate.dense`, hidden, intermediate, `${p}/intermediate/dense`), `${p}/intermediate/intermediate_act_fn`);
-    const ffn = linear(inter, `${key}.output.dense`, intermediate, hidden, `${p}/output/dense`);
-    const layerOut = layerNorm(g.node('Add', [ffn, attnOut], `${p}/output/Add`), `${key}.output.LayerNorm`, `${p}/output/LayerNorm`);
-    hiddenState = instrument ? g.maskedLayer(layerInput, layerOut, l, p) : layerOut;
+    const attnDense = this.linear(context, `${key}.attention.output.dense`, hidden, hidden, `${p}/attention/output/dense`);
+    const attnOut = this.layerNorm(g.node('Add', [attnDense, layerInput], `${p}/attention/output/Add`), `${key}.attention.output.LayerNorm`, `${p}/attention/output/LayerNorm`);
+    const inter = this.activation(this.linear(attnOut, `${key}.intermediate.dense`, hidden, intermediate, `${p}/intermediate/dense`), `${p}/intermediate/intermediate_act_fn`);
+    const ffn = this.linear(inter, `${key}.output.dense`, intermediate, hidden, `${p}/output/dense`);
+    const layerOut = this.layerNorm(g.node('Add', [ffn, attnOut], `${p}/output/Add`), `${key}.output.LayerNorm`, `${p}/output/LayerNorm`);
+    if (instrument) return g.maskedLayer(layerInput, layerOut, l, p, outName);
+    return outName ? g.node('Identity', [layerOut], `${p}/Identity`, {}, [outName]) : layerOut;
   }
 
-  const outputs = instrument ? attentionOutputs(layers) : [];
-  if (head === 'base') {
-    g.node('Identity', [hiddenState], '/last_hidden_state/Identity', {}, ['last_hidden_state']);
-    outputs.push(valueInfo('last_hidden_state', DataType.FLOAT, ['batch_size', 'sequence_length', hidden]));
-  } else if (head === 'sequence-classification') {
-    const clsWeight = weights.get('classifier.weight');
-    const numLabels = clsWeight?.shape[0] ?? shape.numLabels;
+  /** The pooler and classifier on the last hidden state, writing `logits`; returns the number of labels. */
+  classifier(hiddenState: string): number {
+    const g = this.g;
+    const clsWeight = this.w.tensors.get('classifier.weight');
+    const numLabels = clsWeight?.shape[0] ?? this.shape.numLabels;
     const first = g.node('Gather', [hiddenState, g.ints([0], [])], '/pooler/Gather', { axis: 1 });
-    const pooled = g.node('Tanh', [linear(first, 'pooler.dense', hidden, hidden, '/pooler/dense')], '/pooler/activation/Tanh');
-    const logits = linear(pooled, 'classifier', hidden, numLabels, '/classifier');
+    const pooled = g.node('Tanh', [this.linear(first, 'pooler.dense', this.shape.hidden, this.shape.hidden, '/pooler/dense')], '/pooler/activation/Tanh');
+    const logits = this.linear(pooled, 'classifier', this.shape.hidden, numLabels, '/classifier');
     g.node('Identity', [logits], '/logits/Identity', {}, ['logits']);
-    outputs.push(valueInfo('logits', DataType.FLOAT, ['batch_size', numLabels]));
-  } else {
-    const transformed = layerNorm(activation(linear(hiddenState, 'cls.predictions.transform.dense', hidden, hidden, '/cls/predictions/transform/dense'), '/cls/predictions/transform/transform_act_fn'), 'cls.predictions.transform.LayerNorm', '/cls/predictions/transform/LayerNorm');
+    return numLabels;
+  }
+
+  /** The masked-LM head on the last hidden state, writing `logits`. */
+  maskedLm(hiddenState: string): void {
+    const g = this.g;
+    const { hidden, vocabSize } = this.shape;
+    const transformed = this.layerNorm(this.activation(this.linear(hiddenState, 'cls.predictions.transform.dense', hidden, hidden, '/cls/predictions/transform/dense'), '/cls/predictions/transform/transform_act_fn'), 'cls.predictions.transform.LayerNorm', '/cls/predictions/transform/LayerNorm');
     // The decoder is tied to the word embeddings; checkpoints usually omit it.
-    const bias = required('cls.predictions.bias', [shape.vocabSize]);
-    const decoderName = weights.has('cls.predictions.decoder.weight') ? 'cls.predictions.decoder.weight' : 'embeddings.word_embeddings.weight';
-    const decoder = decoderName === 'cls.predictions.decoder.weight' ? required(decoderName, [shape.vocabSize, hidden]) : wordEmbeddings;
+    const bias = this.w.required('cls.predictions.bias', [vocabSize]);
+    const untied = this.w.tensors.has('cls.predictions.decoder.weight');
+    const decoderName = untied ? 'cls.predictions.decoder.weight' : 'embeddings.word_embeddings.weight';
+    const decoder = this.w.required(decoderName, [vocabSize, hidden]);
     if (decoder && bias) {
-      if (decoderName !== 'embeddings.word_embeddings.weight') g.floats(decoderName, decoder, [shape.vocabSize, hidden]);
-      const product = g.node('MatMul', [transformed, transposed(decoderName)], '/cls/predictions/decoder/MatMul');
-      g.node('Add', [product, g.floats('cls.predictions.bias', bias, [shape.vocabSize])], '/cls/predictions/decoder/Add', {}, ['logits']);
+      if (untied) g.floats(decoderName, decoder, [vocabSize, hidden]);
+      const product = g.node('MatMul', [transformed, this.transposed(decoderName)], '/cls/predictions/decoder/MatMul');
+      g.node('Add', [product, g.floats('cls.predictions.bias', bias, [vocabSize])], '/cls/predictions/decoder/Add', {}, ['logits']);
     }
-    outputs.push(valueInfo('logits', DataType.FLOAT, ['batch_size', 'sequence_length', shape.vocabSize]));
   }
+}
 
-  if (missing.length) {
-    const shown = missing.slice(0, 4).join(', ');
-    throw new EngineError('missing-tensors', `The checkpoint lacks ${missing.length} tensor(s) this config needs: ${shown}${missing.length > 4 ? ', …' : ''}. Is it a complete BERT checkpoint for this config.json?`);
-  }
-
-  const modelBytes = encodeModel({
+function encodeGraph(g: GraphWriter, name: string, input: onnx.IValueInfoProto[], output: onnx.IValueInfoProto[]): Uint8Array {
+  return encodeModel({
     irVersion: 8,
     producerName: 'head-atlas',
     opsetImport: [{ domain: '', version: 17 }],
-    graph: {
-      name: 'bert',
-      node: g.nodes,
-      initializer: g.initializers,
-      input: [
-        valueInfo('input_ids', DataType.INT64, ['batch_size', 'sequence_length']),
-        valueInfo('attention_mask', DataType.INT64, ['batch_size', 'sequence_length']),
-        valueInfo('token_type_ids', DataType.INT64, ['batch_size', 'sequence_length']),
-        ...(instrument ? maskInputs(layers, heads) : []),
-      ],
-      output: outputs,
-    },
+    graph: { name, node: g.nodes, initializer: g.initializers, input, output },
   });
+}
+
+const idInputs = () => [
+  valueInfo('input_ids', DataType.INT64, ['batch_size', 'sequence_length']),
+  valueInfo('attention_mask', DataType.INT64, ['batch_size', 'sequence_length']),
+  valueInfo('token_type_ids', DataType.INT64, ['batch_size', 'sequence_length']),
+];
+
+/**
+ * Builds the ONNX graph of a Hugging Face BERT from its config and weights, with the same ops,
+ * order and names as Hugging Face's exporter produces, plus the attention outputs and mask inputs.
+ */
+export function buildCheckpointGraph(
+  shape: BertShape,
+  rawWeights: Map<string, StoredTensor>,
+  /** false builds the plain graph an exporter would write (no mask inputs, no attention outputs): the baseline for benchmarks and patching. */
+  instrument = true,
+): BuiltGraph {
+  const weights = new CheckedWeights(normalizeCheckpointKeys(rawWeights), shape);
+  const head = checkpointHead(weights.tensors, shape.head);
+  const g = new GraphWriter(17);
+  const parts = new BertGraphParts(g, weights);
+
+  let hiddenState = parts.embeddings();
+  const masks = g.maskTensors('attention_mask', instrument);
+  for (let l = 0; l < shape.layers; l++) hiddenState = parts.layer(l, hiddenState, masks, instrument);
+
+  const outputs = instrument ? attentionOutputs(shape.layers) : [];
+  if (head === 'base') {
+    g.node('Identity', [hiddenState], '/last_hidden_state/Identity', {}, ['last_hidden_state']);
+    outputs.push(valueInfo('last_hidden_state', DataType.FLOAT, ['batch_size', 'sequence_length', shape.hidden]));
+  } else if (head === 'sequence-classification') {
+    const numLabels = parts.classifier(hiddenState);
+    outputs.push(valueInfo('logits', DataType.FLOAT, ['batch_size', numLabels]));
+  } else {
+    parts.maskedLm(hiddenState);
+    outputs.push(valueInfo('logits', DataType.FLOAT, ['batch_size', 'sequence_length', shape.vocabSize]));
+  }
+  weights.throwIfMissing();
+
+  const modelBytes = encodeGraph(g, 'bert', [...idInputs(), ...(instrument ? maskInputs(shape.layers, shape.heads) : [])], outputs);
   return { modelBytes, head, outputNames: outputs.map((o) => o.name!) };
+}
+
+/**
+ * The same model as buildCheckpointGraph's, cut at every layer boundary: run in sequence, the
+ * stages compute what the whole graph does, and a run whose masks leave layers below l alone can
+ * start at stage l from hidden states kept from an unmasked run. Sequence-classification only.
+ */
+export function buildStageGraphs(shape: BertShape, rawWeights: Map<string, StoredTensor>): StageGraphs {
+  const weights = new CheckedWeights(normalizeCheckpointKeys(rawWeights), shape);
+  const head = checkpointHead(weights.tensors, shape.head);
+  if (head !== 'sequence-classification') throw new EngineError('bad-input', 'Only a classification model is cut into stages: the stages serve task scoring.');
+  const hiddenInfo = (name: string) => valueInfo(name, DataType.FLOAT, ['batch_size', 'sequence_length', shape.hidden]);
+
+  const eg = new GraphWriter(17);
+  const hidden0 = new BertGraphParts(eg, weights).embeddings();
+  eg.node('Identity', [hidden0], '/embeddings/Identity', {}, ['hidden']);
+  const embeddingInputs = idInputs().filter((v) => v.name !== 'attention_mask');
+
+  const layerGraphs: { g: GraphWriter; l: number }[] = [];
+  for (let l = 0; l < shape.layers; l++) {
+    const g = new GraphWriter(17);
+    new BertGraphParts(g, weights).layer(l, 'hidden_in', g.maskTensors('attention_mask', true), true, 'hidden_out');
+    layerGraphs.push({ g, l });
+  }
+
+  const cg = new GraphWriter(17);
+  const numLabels = new BertGraphParts(cg, weights).classifier('hidden');
+  weights.throwIfMissing();
+
+  return {
+    head,
+    embeddings: encodeGraph(eg, 'bert_embeddings', embeddingInputs, [hiddenInfo('hidden')]),
+    layers: layerGraphs.map(({ g, l }) =>
+      encodeGraph(
+        g,
+        `bert_layer_${l}`,
+        [hiddenInfo('hidden_in'), valueInfo('attention_mask', DataType.INT64, ['batch_size', 'sequence_length']), ...maskInputs(shape.layers, shape.heads)],
+        [hiddenInfo('hidden_out'), attentionOutputs(shape.layers)[l]],
+      ),
+    ),
+    classifier: encodeGraph(cg, 'bert_classifier', [hiddenInfo('hidden')], [valueInfo('logits', DataType.FLOAT, ['batch_size', numLabels])]),
+  };
 }

@@ -1,14 +1,13 @@
 // The page's handle on the engine worker. Switching backend starts a fresh worker: ONNX Runtime's
 // backend and thread count are fixed once it starts.
 import * as Comlink from 'comlink';
-import type { Backend, BackendInfo, EvaluatedBatch, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult } from './engineHost';
-import type { Masks } from './bertRunner';
+import type { Backend, BackendInfo, EvaluatedBatch, EvaluateOptions, LayerReuse, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult } from './engineHost';
 import type { ModelFormat } from './loadModel';
 import type { Encoding } from './tokenizer';
 import type { EngineWorkerApi } from './worker';
 import type { AnalysisResult } from '../analysis/analyseBatch';
 
-export type { Backend, BackendInfo, EvaluatedBatch, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult };
+export type { Backend, BackendInfo, EvaluatedBatch, EvaluateOptions, LayerReuse, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult };
 
 export interface EngineClient {
   readonly backend: BackendInfo;
@@ -19,9 +18,11 @@ export interface EngineClient {
   evaluate(
     modelId: string,
     examples: { textA: string; textB?: string | null }[],
-    options?: { masks?: Masks; batchSize?: number; jobId?: string },
+    options?: EvaluateOptions,
     onProgress?: (done: number, total: number, batch?: EvaluatedBatch) => void,
-  ): Promise<{ logits: Float32Array; numLabels: number }>;
+  ): Promise<{ logits: Float32Array; numLabels: number; reuse?: LayerReuse }>;
+  /** Frees the hidden states an evaluation with `reuse` kept (a sweep calls it when it stops). */
+  forgetKeptLayers(modelId: string): Promise<void>;
   analyse(
     modelId: string,
     examples: { textA: string; textB?: string | null }[],
@@ -53,6 +54,7 @@ export async function startEngine(backend: Backend, numThreads = defaultThreads(
     run: (modelId, request, jobId) => remote.run(modelId, request, jobId),
     evaluate: (modelId, examples, options = {}, onProgress) => remote.evaluate(modelId, examples, options, onProgress ? Comlink.proxy(onProgress) : undefined),
     analyse: (modelId, examples, options = {}, onProgress) => remote.analyse(modelId, examples, options, onProgress ? Comlink.proxy(onProgress) : undefined),
+    forgetKeptLayers: (modelId) => remote.forgetKeptLayers(modelId),
     cancel: (jobId) => remote.cancel(jobId),
     terminate: () => {
       remote[Comlink.releaseProxy]();

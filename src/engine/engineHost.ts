@@ -4,8 +4,9 @@ import { parsePatternModel, predict } from '../analysis/patternModel';
 import type { BertHead, BertShape } from './bertConfig';
 import { BertRunner, type EncodedInput, type Masks, type OrtApi, type OutputRequest, type RunOutput } from './bertRunner';
 import { EngineError } from './errors';
-import { prepareModel, type ModelFormat } from './loadModel';
+import { prepareModel, prepareStageGraphs, type ModelFormat } from './loadModel';
 import { bundledSource, DEFAULT_HUB_HOST, hubSource, LocalFilesSource, type ByteCache, type FileProgress, type ModelSource } from './modelSource';
+import { keptBytes, sampleKey, StagedRunner, type LayerReuseStats } from './stagedRunner';
 import type { Encoding } from './tokenizer';
 
 export type Backend = 'webgpu' | 'wasm';
@@ -64,9 +65,31 @@ export interface RunResult extends RunOutput {
 
 interface LoadedModel {
   info: ModelInfo;
+  spec: ModelSpec;
   runner: BertRunner;
   tokenizer: import('./tokenizer').BertTokenizer;
+  /** Per-layer stage sessions, made on the first evaluation that reuses layers. */
+  staged: Promise<StagedRunner> | null;
 }
+
+/** How an evaluation used (or could not use) the kept outputs of unchanged layers. */
+export interface LayerReuse extends LayerReuseStats {
+  /** Why every layer was recomputed; null when the stages ran. */
+  unavailable: string | null;
+}
+
+export interface EvaluateOptions {
+  masks?: Masks;
+  batchSize?: number;
+  jobId?: string;
+  /** Run as per-layer stages, keeping each batch's hidden state so later runs can start at the first layer their masks change. */
+  reuse?: boolean;
+  /** The kept states' limit in bytes (default MAX_KEPT_BYTES); over it, every layer is recomputed. */
+  maxKeptBytes?: number;
+}
+
+/** The most the kept hidden states of one sample may take before an evaluation recomputes every layer instead. */
+export const MAX_KEPT_BYTES = 512 * 2 ** 20;
 
 export interface HostEnvironment {
   ort: OrtApi;
@@ -143,7 +166,7 @@ export class EngineHost {
         graphMs: prepared.graphMs,
         sessionMs,
       };
-      this.models.set(id, { info, runner, tokenizer: prepared.tokenizer });
+      this.models.set(id, { info, spec, runner, tokenizer: prepared.tokenizer, staged: null });
       return info;
     } finally {
       if (options.jobId) this.jobs.delete(options.jobId);
@@ -183,29 +206,71 @@ export class EngineHost {
   /**
    * Runs a model over a task's examples for their logits, in the examples' order. Examples are
    * grouped by token length, so a batch pads little; progress is reported after each batch, and a
-   * cancelled job stops between batches.
+   * cancelled job stops between batches. With `reuse`, the model runs as per-layer stages that keep
+   * each batch's hidden state, so a run whose masks leave the layers below l alone starts at l
+   * (masking sweeps); where that cannot be done, every layer is computed and `reuse` says why.
    */
   async evaluate(
     modelId: string,
     examples: { textA: string; textB?: string | null }[],
-    options: { masks?: Masks; batchSize?: number; jobId?: string } = {},
+    options: EvaluateOptions = {},
     onProgress?: (done: number, total: number, batch?: EvaluatedBatch) => void,
-  ): Promise<{ logits: Float32Array; numLabels: number }> {
+  ): Promise<{ logits: Float32Array; numLabels: number; reuse?: LayerReuse }> {
     const model = this.model(modelId);
     if (model.info.head !== 'sequence-classification') {
       throw new EngineError('bad-input', `${model.info.label} has no classification head, so it cannot be scored on a task.`);
     }
+    const groups = this.lengthGroups(model, examples, options.batchSize ?? 32);
+    let staged: StagedRunner | null = null;
+    let reuse: LayerReuse | undefined;
+    if (options.reuse) {
+      reuse = { computed: 0, whole: 0, unavailable: null };
+      const limit = options.maxKeptBytes ?? MAX_KEPT_BYTES;
+      const bytes = keptBytes(groups.map((g) => g.batch), model.info.shape.hidden);
+      if (bytes > limit) {
+        reuse.unavailable = `the kept hidden states of ${examples.length} examples would take ${(bytes / 2 ** 20).toFixed(0)} MiB, over the ${(limit / 2 ** 20).toFixed(0)} MiB limit`;
+      } else {
+        try {
+          staged = await this.stagedRunner(model);
+        } catch (e) {
+          reuse.unavailable = (e as Error).message;
+        }
+      }
+    }
+    const key = staged ? sampleKey(groups.map((g) => g.batch)) : '';
     let logits: Float32Array | null = null;
     let numLabels = 0;
-    await this.inLengthGroups(model, examples, options.batchSize ?? 32, options.jobId, 'evaluation', async (indices, batch, done, total) => {
-      const out = await model.runner.run(batch, options.masks, { logits: true });
-      numLabels = out.logitsDims![1];
+    await this.eachGroup(groups, options.jobId, 'evaluation', async ({ indices, batch }, index, done, total) => {
+      const out = staged
+        ? await staged.scoreBatch(key, index, groups.length, batch, options.masks ?? {}, reuse!)
+        : await model.runner.run(batch, options.masks, { logits: true }).then((r) => ({ logits: r.logits!, dims: r.logitsDims! }));
+      numLabels = out.dims[1];
       logits ??= new Float32Array(examples.length * numLabels);
-      indices.forEach((example, row) => logits!.set(out.logits!.subarray(row * numLabels, (row + 1) * numLabels), example * numLabels));
+      indices.forEach((example, row) => logits!.set(out.logits.subarray(row * numLabels, (row + 1) * numLabels), example * numLabels));
       // The batch's own logits come with the progress, so scores can update as batches finish.
-      onProgress?.(done, total, { indices, logits: out.logits!.slice(0, indices.length * numLabels), numLabels });
+      onProgress?.(done, total, { indices, logits: out.logits.slice(0, indices.length * numLabels), numLabels });
     });
-    return { logits: logits ?? new Float32Array(0), numLabels };
+    return { logits: logits ?? new Float32Array(0), numLabels, ...(reuse ? { reuse } : {}) };
+  }
+
+  /** The model's stage sessions, made once (its weights are read again from its source for this). */
+  private stagedRunner(model: LoadedModel): Promise<StagedRunner> {
+    if (model.info.format === 'onnx') {
+      return Promise.reject(new EngineError('unsupported-graph', 'an ONNX-file model runs whole: reusing unchanged layers needs its checkpoint (safetensors or PyTorch weights)'));
+    }
+    model.staged ??= (async () => {
+      const graphs = await prepareStageGraphs(this.sourceOf(model.spec), model.info.format);
+      if (!graphs) throw new EngineError('not-found', 'the checkpoint could not be read again to cut the model into stages');
+      return StagedRunner.create(this.env.ort, graphs, model.info.shape, model.tokenizer.padId, [model.info.backend]);
+    })();
+    // A failure is not kept, so a later sweep tries again.
+    model.staged.catch(() => (model.staged = null));
+    return model.staged;
+  }
+
+  /** Drops the hidden states kept for reuse (the stage sessions stay until the model is unloaded). */
+  forgetKeptLayers(modelId: string): void {
+    void this.models.get(modelId)?.staged?.then((s) => s.forget(), () => undefined);
   }
 
   /**
@@ -229,7 +294,7 @@ export class EngineHost {
     const classify = fitted ? (f: Parameters<typeof predict>[1]) => predict(fitted, f).type : undefined;
     const { layers, heads } = model.info.shape;
     const state = createAnalysisState(layers, heads, { drift: !!base });
-    await this.inLengthGroups(model, examples, options.batchSize ?? 16, options.jobId, 'analysis', async (_indices, batch, done, total) => {
+    await this.eachGroup(this.lengthGroups(model, examples, options.batchSize ?? 16), options.jobId, 'analysis', async ({ batch }, _index, done, total) => {
       const out = await model.runner.run(batch, undefined, { attentions: true });
       const other = base ? await base.runner.run(batch, undefined, { attentions: true }) : null;
       analyseBatch(state, {
@@ -245,26 +310,32 @@ export class EngineHost {
     return analysisResult(state);
   }
 
-  /**
-   * Tokenizes the examples once and hands them to `work` in batches of similar length (no padding
-   * beyond each batch's longest), checking for a cancel before each batch and yielding after it so
-   * a cancel message can arrive.
-   */
-  private async inLengthGroups(
-    model: LoadedModel,
-    examples: { textA: string; textB?: string | null }[],
-    batchSize: number,
-    jobId: string | undefined,
-    what: string,
-    work: (indices: number[], batch: Encoding[], done: number, total: number) => Promise<void>,
-  ): Promise<void> {
+  /** The examples tokenized once and cut into batches of similar length (no padding beyond each batch's longest). */
+  private lengthGroups(model: LoadedModel, examples: { textA: string; textB?: string | null }[], batchSize: number): { indices: number[]; batch: Encoding[] }[] {
     const encodings = examples.map((e) => model.tokenizer.encode(e.textA, e.textB ?? null));
     const order = encodings.map((_, i) => i).sort((a, b) => encodings[a].inputIds.length - encodings[b].inputIds.length);
     const size = Math.max(1, batchSize);
+    const groups: { indices: number[]; batch: Encoding[] }[] = [];
     for (let start = 0; start < order.length; start += size) {
-      if (jobId && this.cancelledJobs.delete(jobId)) throw new EngineError('cancelled', `The ${what} was cancelled.`);
       const indices = order.slice(start, start + size);
-      await work(indices, indices.map((i) => encodings[i]), Math.min(start + size, order.length), order.length);
+      groups.push({ indices, batch: indices.map((i) => encodings[i]) });
+    }
+    return groups;
+  }
+
+  /** Hands `work` each group in turn, checking for a cancel before each and yielding after it so a cancel message can arrive. */
+  private async eachGroup(
+    groups: { indices: number[]; batch: Encoding[] }[],
+    jobId: string | undefined,
+    what: string,
+    work: (group: { indices: number[]; batch: Encoding[] }, index: number, done: number, total: number) => Promise<void>,
+  ): Promise<void> {
+    const total = groups.reduce((n, g) => n + g.indices.length, 0);
+    let done = 0;
+    for (let i = 0; i < groups.length; i++) {
+      if (jobId && this.cancelledJobs.delete(jobId)) throw new EngineError('cancelled', `The ${what} was cancelled.`);
+      done += groups[i].indices.length;
+      await work(groups[i], i, done, total);
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
@@ -280,6 +351,7 @@ export class EngineHost {
     const model = this.models.get(modelId);
     this.models.delete(modelId);
     await model?.runner.release();
+    await model?.staged?.then((s) => s.release(), () => undefined);
   }
 }
 

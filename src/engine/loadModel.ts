@@ -1,5 +1,5 @@
 import { parseBertConfig, type BertHead, type BertShape } from './bertConfig';
-import { buildCheckpointGraph } from './checkpointGraph';
+import { buildCheckpointGraph, buildStageGraphs, type StageGraphs } from './checkpointGraph';
 import { EngineError } from './errors';
 import type { FetchOptions, ModelSource } from './modelSource';
 import { externalDataLocations, patchExportedGraph } from './onnxPatch';
@@ -58,6 +58,36 @@ async function loadSafetensors(source: ModelSource, options: FetchOptions): Prom
   return { tensors, files };
 }
 
+/** A checkpoint's tensors in the requested format (or the first found: safetensors, then PyTorch); null where there is none and ONNX may be tried. */
+async function loadCheckpoint(source: ModelSource, format: ModelFormat | 'auto', options: FetchOptions): Promise<{ tensors: Map<string, StoredTensor>; files: string[]; format: ModelFormat } | null> {
+  if (format === 'auto' || format === 'safetensors') {
+    const found = await loadSafetensors(source, options);
+    if (found) return { ...found, format: 'safetensors' };
+    if (format === 'safetensors') throw new EngineError('not-found', `${source.label} has no model.safetensors (nor a sharded index).`);
+  }
+  if (format === 'auto' || format === 'pytorch') {
+    const bytes = await source.fetchFile('pytorch_model.bin', options);
+    if (bytes) return { tensors: parsePytorchCheckpoint(bytes), files: ['pytorch_model.bin'], format: 'pytorch' };
+    if (format === 'pytorch') throw new EngineError('not-found', `${source.label} has no pytorch_model.bin.`);
+  }
+  return null;
+}
+
+/**
+ * A loaded checkpoint model's per-layer stage graphs (for reusing unchanged layers in masking
+ * sweeps), read again from its source: cached Hub files, the bundled folder or the user's files,
+ * so the weights need not stay in memory between sweeps. Null for ONNX-file models, whose graphs
+ * the engine does not cut.
+ */
+export async function prepareStageGraphs(source: ModelSource, format: ModelFormat, options: FetchOptions = {}): Promise<StageGraphs | null> {
+  if (format === 'onnx') return null;
+  const config = await fetchJson(source, 'config.json', options);
+  if (!config) throw new EngineError('not-found', `${source.label} has no config.json any more.`);
+  const checkpoint = await loadCheckpoint(source, format, options);
+  if (!checkpoint) return null;
+  return buildStageGraphs(parseBertConfig(config), checkpoint.tensors);
+}
+
 /** Fetches a model's files and prepares its graph, without creating a session (that needs a backend). */
 export async function prepareModel(source: ModelSource, options: LoadOptions = {}): Promise<PreparedModel> {
   const config = await fetchJson(source, 'config.json', options);
@@ -79,23 +109,11 @@ export async function prepareModel(source: ModelSource, options: LoadOptions = {
 
   const format = options.format ?? 'auto';
   const base = { label: source.label, shape, tokenizer };
-  if (format === 'auto' || format === 'safetensors') {
-    const found = await loadSafetensors(source, options);
-    if (found) {
-      const t0 = performance.now();
-      const graph = buildCheckpointGraph(shape, found.tensors);
-      return { ...base, ...graph, format: 'safetensors', weightFiles: found.files, graphMs: performance.now() - t0 };
-    }
-    if (format === 'safetensors') throw new EngineError('not-found', `${source.label} has no model.safetensors (nor a sharded index).`);
-  }
-  if (format === 'auto' || format === 'pytorch') {
-    const bytes = await source.fetchFile('pytorch_model.bin', options);
-    if (bytes) {
-      const t0 = performance.now();
-      const graph = buildCheckpointGraph(shape, parsePytorchCheckpoint(bytes));
-      return { ...base, ...graph, format: 'pytorch', weightFiles: ['pytorch_model.bin'], graphMs: performance.now() - t0 };
-    }
-    if (format === 'pytorch') throw new EngineError('not-found', `${source.label} has no pytorch_model.bin.`);
+  const checkpoint = await loadCheckpoint(source, format, options);
+  if (checkpoint) {
+    const t0 = performance.now();
+    const graph = buildCheckpointGraph(shape, checkpoint.tensors);
+    return { ...base, ...graph, format: checkpoint.format, weightFiles: checkpoint.files, graphMs: performance.now() - t0 };
   }
   const candidates = options.onnxFile ? [options.onnxFile] : [...ONNX_FILES];
   for (const file of candidates) {

@@ -90,7 +90,7 @@ const api = {
   async evaluate(
     modelId: string,
     examples: { textA: string; textB?: string | null }[],
-    options: { masks?: import('./bertRunner').Masks; batchSize?: number; jobId?: string },
+    options: import('./engineHost').EvaluateOptions,
     onProgress?: (done: number, total: number, batch?: import('./engineHost').EvaluatedBatch) => void,
   ) {
     const result = await ready().evaluate(modelId, examples, options, onProgress);
@@ -106,6 +106,7 @@ const api = {
     return ready().analyse(modelId, examples, options, onProgress);
   },
 
+  forgetKeptLayers: (modelId: string) => ready().forgetKeptLayers(modelId),
   cancel: (jobId: string) => ready().cancel(jobId),
   unload: (modelId: string) => ready().unload(modelId),
 };
