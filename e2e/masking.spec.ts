@@ -58,6 +58,8 @@ test('a head sweep pauses, survives a reload, resumes, completes with layers × 
   await expect(page.getByTestId('sweep-progress')).toContainText(new RegExp(`^${doneBefore + 1} of ${L * H + 1} runs|^${doneBefore + 2} of`));
   await expect(page.getByTestId('sweep-summary')).not.toContainText('incomplete', { timeout: 180_000 });
   await expect(map.locator('td[data-value]:not([data-value=""])')).toHaveCount(L * H);
+  // Runs started at the first layer their head is in, from the kept lower layers.
+  await expect(page.getByTestId('sweep-reuse')).toContainText(/Reusing unchanged lower layers: [1-9]\d%/);
   const values = await map.locator('td').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')));
   await page.screenshot({ path: `${ARTIFACTS}/sweep-map.png`, fullPage: true });
 
@@ -77,9 +79,9 @@ test('the command-line sweep and the browser sweep give identical scores', async
   const { execFileSync } = await import('node:child_process');
   const { mkdtempSync } = await import('node:fs');
   const dir = mkdtempSync('/tmp/head-atlas-sweep-');
-  const cli = (backend: string) => {
-    const out = `${dir}/${backend}.json`;
-    execFileSync('node', ['scripts/sweep.mjs', '--model', 'public/models/micro-bert-sst2', '--task', 'sst2', '--n', '64', '--kind', 'layers', '--mode', 'uniform', '--backend', backend, '--threads', '1', '--out', out], { stdio: 'pipe' });
+  const cli = (backend: string, ...extra: string[]) => {
+    const out = `${dir}/${backend}${extra.join('')}.json`;
+    execFileSync('node', ['scripts/sweep.mjs', '--model', 'public/models/micro-bert-sst2', '--task', 'sst2', '--n', '64', '--kind', 'layers', '--mode', 'uniform', '--backend', backend, '--threads', '1', '--out', out, ...extra], { stdio: 'pipe' });
     return JSON.parse(readFileSync(out, 'utf8'));
   };
   await page.goto('/?panel=masking&n=64&mode=uniform');
@@ -91,8 +93,9 @@ test('the command-line sweep and the browser sweep give identical scores', async
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[name="sweep-export"]').click()]);
   const browser = JSON.parse(readFileSync(await download.path(), 'utf8'));
   const scores = (r: { baseline: { score: number }; runs: { id: string; score: number }[] }) => [r.baseline.score, ...r.runs.map((x) => `${x.id}:${x.score}`)];
-  for (const backend of ['wasm', 'node']) {
-    const fromCli = cli(backend);
+  // The browser and the CLI reuse unchanged layers by default; --no-reuse recomputes them all.
+  for (const args of [['wasm'], ['node'], ['node', '--no-reuse']]) {
+    const fromCli = cli(args[0], ...args.slice(1));
     expect(fromCli.createdWith).toBe('cli');
     expect(scores(fromCli)).toEqual(scores(browser));
     expect(fromCli.baseline.predictions).toEqual(browser.baseline.predictions);

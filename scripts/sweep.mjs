@@ -46,6 +46,9 @@ Sweep options:
   --cache-dir DIR    keep Hub downloads here (default $XDG_CACHE_HOME/head-atlas or ~/.cache/head-atlas)
   --no-cache         do not keep downloads
   --no-predictions   leave the baseline's per-example predictions out of the file
+  --no-reuse         recompute every layer in every run (by default a run starts at the first layer its
+                     mask changes, from the lower layers' outputs kept in memory: checkpoint weights only)
+  --max-kept-mib M   memory for those kept outputs (default 512); a sample needing more recomputes every layer
 
 Merge options:
   --merge            merge the sweep files given as arguments into --out
@@ -268,6 +271,8 @@ async function sweep(m, values) {
   log(`task: ${task.name}, ${examples.length} of ${all.length} examples from ${dataFile}; metric ${task.headline}`);
   log(`sweep: ${kind}, mode ${mode}: ${plan.length} runs${shard ? ` (shard ${shard.index}/${shard.count} of ${fullPlan.length})` : ''}, baseline first`);
 
+  const maxKeptBytes = values['max-kept-mib'] === undefined ? undefined : positiveInt(values['max-kept-mib'], '--max-kept-mib', 1 << 20) * 2 ** 20;
+  const layerWork = { computed: 0, whole: 0, unavailable: /** @type {string | null} */ (null) };
   const started = performance.now();
   const result = await m.sweep.runSweep(
     {
@@ -285,7 +290,16 @@ async function sweep(m, values) {
       keepPredictions: !values['no-predictions'],
     },
     plan,
-    (masks) => host.evaluate(info.id, examples, { masks, batchSize }),
+    async (masks) => {
+      const out = await host.evaluate(info.id, examples, { masks, batchSize, reuse: !values['no-reuse'], maxKeptBytes });
+      if (out.reuse) {
+        layerWork.computed += out.reuse.computed;
+        layerWork.whole += out.reuse.whole;
+        if (out.reuse.unavailable && !layerWork.unavailable) log(`note: every layer is recomputed: ${out.reuse.unavailable}.`);
+        layerWork.unavailable = out.reuse.unavailable;
+      }
+      return out;
+    },
     (p) => {
       const elapsed = (performance.now() - started) / 1000;
       const eta = (elapsed / p.done) * (p.total - p.done);
@@ -304,6 +318,7 @@ async function sweep(m, values) {
   await pending;
   await writeAtomically(values.out, m.sweep.stringifySweep(result));
   log(`wrote ${values.out}: ${result.runs.length} runs${result.complete ? ', complete' : ''}, baseline ${task.headline} ${result.baseline.score.toFixed(4)}, in ${duration((performance.now() - started) / 1000)}.`);
+  if (layerWork.whole > 0 && !layerWork.unavailable) log(`reused unchanged lower layers: computed ${layerWork.computed} of the ${layerWork.whole} layer passes a full recompute takes (${((100 * layerWork.computed) / layerWork.whole).toFixed(0)}%).`);
   await host.unload(info.id);
 }
 
@@ -332,6 +347,8 @@ async function main() {
       'cache-dir': { type: 'string' },
       'no-cache': { type: 'boolean' },
       'no-predictions': { type: 'boolean' },
+      'no-reuse': { type: 'boolean' },
+      'max-kept-mib': { type: 'string' },
       merge: { type: 'boolean' },
       tolerance: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

@@ -64,6 +64,8 @@ describe('scripts/sweep.mjs', () => {
     expect(full.stderr).toMatch(/labels \(config\): From the model's label names: 0→negative, 1→positive\./);
     expect(full.stderr).toMatch(/\[ 1\/13\] baseline +accuracy/);
     expect(full.stderr).toMatch(/\[13\/13\] L3-H4 +accuracy 0\.\d{4} +Δ [+-]0\.\d{4} +elapsed [\d.]+ s, ETA/);
+    // Each run starts at its head's layer (1 batch): 3 for the baseline, 4 × (3 + 2 + 1), and 2 to move the kept state up.
+    expect(full.stderr).toMatch(/reused unchanged lower layers: computed 29 of the 39 layer passes/);
     expect(wasm.code, wasm.stderr).toBe(0);
     expect(wasm.stderr).toMatch(/onnxruntime-web .* WASM in Node/);
 

@@ -29,6 +29,8 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
   const [result, setResult] = useState<SweepResult | null>(null);
   const [running, setRunning] = useState<{ done: number; total: number; startedAt: number; doneAtStart: number } | null>(null);
   const [imported, setImported] = useState<string | null>(null);
+  // How much of the sweep's layer computation the kept lower layers saved (or why none was).
+  const [layerWork, setLayerWork] = useState<{ computed: number; whole: number; unavailable: string | null } | null>(null);
   const stop = useRef<(() => void) | null>(null);
   const at = state.model.indexOf('@');
   const modelName = at < 0 ? state.model : state.model.slice(0, at);
@@ -81,6 +83,8 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     };
     setImported(null);
     setRunning({ done: done.size + 1, total: full.length, startedAt: performance.now(), doneAtStart: done.size });
+    setLayerWork(null);
+    const work = { computed: 0, whole: 0, unavailable: null as string | null };
     let n = 0;
     try {
       await runSweep(
@@ -89,7 +93,15 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
         async (masks) => {
           if (cancelled) throw Object.assign(new Error('paused'), { code: 'cancelled' });
           jobId = `sweep-${++n}`;
-          return client.evaluate(model.id, sample, { masks, jobId, batchSize: 32 });
+          // Runs start at the first layer their mask changes, from the lower layers' kept outputs.
+          const out = await client.evaluate(model.id, sample, { masks, jobId, batchSize: 32, reuse: true });
+          if (out.reuse) {
+            work.computed += out.reuse.computed;
+            work.whole += out.reuse.whole;
+            work.unavailable = out.reuse.unavailable;
+            setLayerWork({ ...work });
+          }
+          return out;
         },
         (p) => {
           const runs = [...(previous?.runs ?? []), ...p.result.runs];
@@ -105,6 +117,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     } finally {
       setRunning(null);
       stop.current = null;
+      void client.forgetKeptLayers(model.id);
     }
   };
 
@@ -155,6 +168,13 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
         <p data-testid="sweep-progress" aria-live="polite">
           {running.done} of {running.total} runs{left !== null ? `, about ${left < 90 ? `${left} s` : `${Math.round(left / 60)} min`} left` : ''}
           <progress value={running.done} max={running.total} />
+        </p>
+      )}
+      {layerWork && (
+        <p className="hint" data-testid="sweep-reuse">
+          {layerWork.unavailable
+            ? `Every layer recomputed: ${layerWork.unavailable}.`
+            : `Reusing unchanged lower layers: ${Math.round((100 * layerWork.computed) / Math.max(1, layerWork.whole))}% of the layer passes a full recompute would take.`}
         </p>
       )}
       {result && matrix && (
