@@ -7,6 +7,7 @@ import { buildCheckpointGraph } from '../src/engine/checkpointGraph';
 import { patchExportedGraph } from '../src/engine/onnxPatch';
 import { timeGridDrawing } from './gridBench';
 import { timeAnalyses, timeLengthGrouping } from './taskBench';
+import { timeSweepReuse } from './sweepBench';
 import { BENCH_SHAPE, benchInput, median, randomBertWeights } from './randomBert';
 
 async function time<T>(f: () => Promise<T> | T): Promise<[T, number]> {
@@ -78,4 +79,11 @@ export async function runEngineBench({ threads = 2, length = 128, repeats = 10, 
   };
 }
 
-(window as unknown as { runEngineBench: typeof runEngineBench }).runEngineBench = runEngineBench;
+/** The sweep bench on its own (it takes a few minutes): issue 6's reuse of unchanged layers. */
+export async function runSweepBench({ threads = 2, lengths = [] as number[] } = {}) {
+  ort.env.wasm.wasmPaths = { wasm: new URL(wasmUrl, location.href).href };
+  ort.env.wasm.numThreads = threads;
+  return timeSweepReuse(ort, lengths, threads);
+}
+
+Object.assign(window, { runEngineBench, runSweepBench });

@@ -83,3 +83,42 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
+
+/** The weights as a safetensors file (header JSON, then the float32 data), so they load as a checkpoint would. */
+export function safetensorsBytes(weights: Map<string, StoredTensor>): Uint8Array {
+  const header: Record<string, { dtype: string; shape: number[]; data_offsets: [number, number] }> = {};
+  let offset = 0;
+  for (const [name, t] of weights) {
+    header[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [offset, offset + t.bytes.byteLength] };
+    offset += t.bytes.byteLength;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const out = new Uint8Array(8 + json.length + offset);
+  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
+  out.set(new TextEncoder().encode(json), 8);
+  let at = 8 + json.length;
+  for (const t of weights.values()) {
+    out.set(t.bytes, at);
+    at += t.bytes.byteLength;
+  }
+  return out;
+}
+
+/** config.json for a shape, as a Hugging Face BertForSequenceClassification would have it. */
+export function bertConfigJson(shape: BertShape): string {
+  return JSON.stringify({
+    model_type: 'bert',
+    architectures: ['BertForSequenceClassification'],
+    hidden_size: shape.hidden,
+    num_hidden_layers: shape.layers,
+    num_attention_heads: shape.heads,
+    intermediate_size: shape.intermediate,
+    vocab_size: shape.vocabSize,
+    max_position_embeddings: shape.maxPositions,
+    type_vocab_size: shape.typeVocabSize,
+    layer_norm_eps: shape.layerNormEps,
+    hidden_act: shape.hiddenAct,
+    num_labels: shape.numLabels,
+  });
+}

@@ -84,6 +84,23 @@ try {
   // Per example, the analyses against one forward pass (drift needs two: this is the stricter ratio).
   check('analyses (patterns, special tokens, drift) / forward pass, per example', web.analysesMs / web.capturedForwardMs, '<=0.10');
   check('SST-2 scoring: grouped by length / padded to 128', web.grouping.groupedMs / web.grouping.paddedMs, '<=0.4');
+
+  // A full head sweep of the BERT-base-shaped model on every 109th SST-2 dev example (8): 145 runs
+  // each way, interleaved. A few minutes: the sample is small so the bench stays short.
+  const sweepLengths = dev.filter((_, i) => i % 109 === 0).map((e) => tokenizer.encode(e.textA, null).inputIds.length);
+  console.log(`sweep: BERT-base shape, ${sweepLengths.length} SST-2 dev lengths (${sweepLengths.reduce((a, b) => a + b, 0)} tokens); 145 runs recomputing every layer and 145 reusing kept layers, interleaved`);
+  const sweep = await page.evaluate((lengths) => window.runSweepBench({ threads: 2, lengths }), sweepLengths);
+  console.table({
+    'head sweep, every layer recomputed': `${(sweep.fullMs / 1000).toFixed(1)} s`,
+    'head sweep, unchanged lower layers reused': `${(sweep.reusedMs / 1000).toFixed(1)} s`,
+    'making the stage sessions (once per loaded model)': `${(sweep.stageSetupMs / 1000).toFixed(1)} s`,
+    'layer passes computed with reuse / without': `${sweep.computed} / ${sweep.whole}`,
+    'largest logit difference between the two': sweep.maxDiff.toExponential(1),
+  });
+  check('head sweep, 12 layers: reusing unchanged layers / recomputing every layer', sweep.reusedMs / sweep.fullMs, '<=0.6');
+  // With this 8-example sample the one-off stage setup weighs far more than in a real sweep (872 examples for SST-2).
+  check('  the same with the stage setup counted in', (sweep.reusedMs + sweep.stageSetupMs) / sweep.fullMs);
+  check('  layer passes computed with reuse / without', sweep.computed / sweep.whole);
   console.table(rows);
 } finally {
   await browser.close();
