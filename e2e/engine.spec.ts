@@ -98,3 +98,47 @@ test('all formats match the reference and each other, with exact masks', async (
   }
   expect(report.invariants).toEqual([]);
 });
+
+test('a sweep that reuses unchanged layers scores as the whole model does, in the worker', async ({ page }, testInfo) => {
+  const backend = testInfo.project.name === 'webgpu' ? 'webgpu' : 'wasm';
+  await page.goto('/e2e/harness.html');
+  await page.waitForFunction(() => 'harness' in window);
+  const report = await page.evaluate(
+    async ({ backend, hub }) => {
+      const engine = await (window as any).harness.startEngine(backend, 2);
+      const info = await engine.load({ kind: 'hub', repo: 'head-atlas/tiny-bert-sst2', revision: 'main', host: hub }, { format: 'safetensors' });
+      const { layers, heads } = info.shape;
+      const words = ['the', 'film', 'was', 'not', 'good', 'but', 'actors', 'were', 'great', 'a', 'cat', 'sat', 'on', 'mat'];
+      const examples = Array.from({ length: 20 }, (_, i) => ({ textA: words.slice(i % 5, 4 + ((i * 3) % 10)).join(' ') }));
+      let maxDiff = 0;
+      let flipped = 0;
+      let computed = 0;
+      let whole = 0;
+      const unavailable: (string | null)[] = [];
+      const runs = [null, ...Array.from({ length: layers * heads }, (_, i) => i)];
+      for (const off of runs) {
+        const masks = { heads: Array.from({ length: layers * heads }, (_, i) => (i === off ? 0 : 1)), mode: 'uniform' };
+        const full = await engine.evaluate(info.id, examples, { masks, batchSize: 8 });
+        const reused = await engine.evaluate(info.id, examples, { masks, batchSize: 8, reuse: true });
+        for (let i = 0; i < full.logits.length; i++) maxDiff = Math.max(maxDiff, Math.abs(full.logits[i] - reused.logits[i]));
+        for (let i = 0; i < full.logits.length; i += 2) if (full.logits[i] > full.logits[i + 1] !== reused.logits[i] > reused.logits[i + 1]) flipped++;
+        computed += reused.reuse.computed;
+        whole += reused.reuse.whole;
+        unavailable.push(reused.reuse.unavailable);
+      }
+      await engine.forgetKeptLayers(info.id);
+      engine.terminate();
+      return { backend: info.backend, maxDiff, flipped, computed, whole, unavailable, layers, heads };
+    },
+    { backend, hub: HUB },
+  );
+  expect(report.backend).toBe(backend);
+  expect(report.unavailable.every((u) => u === null), String(report.unavailable)).toBe(true);
+  // The stage graphs are fused a little differently from the whole one: last bits move with 2 threads.
+  expect(report.maxDiff).toBeLessThanOrEqual(1e-4);
+  expect(report.flipped).toBe(0);
+  // 3 batches; per batch: the baseline's L layers, H × (L + … + 1), and L − 1 passes moving the kept state up.
+  const { layers: L, heads: H } = report;
+  expect(report.computed).toBe(3 * (L + (H * L * (L + 1)) / 2 + L - 1));
+  expect(report.whole).toBe(3 * L * (1 + L * H));
+});
