@@ -142,9 +142,14 @@ def main() -> None:
     ap.add_argument("--pos-init", choices=["normal", "sinusoidal"], default="sinusoidal",
                     help="initialisation of the (learned) position embeddings")
     ap.add_argument("--linear-std", type=float, default=0.05, help="init std of the Linear layers")
+    ap.add_argument("--qk-std", type=float, default=0.0,
+                    help="init std of the attention query/key Linear layers (0: as --linear-std); "
+                         "larger values give the heads non-uniform maps from the first step")
+    ap.add_argument("--pos-std", type=float, default=0.02, help="std of the sinusoidal position init")
     ap.add_argument("--dropout", type=float, default=0.1, help="hidden and attention dropout during pre-training")
     ap.add_argument("--stop-after", type=int, default=0, help="probe: stop after this many steps (schedule unchanged)")
     ap.add_argument("--out", default=os.path.join(CACHE, "pretrained.pt"))
+    ap.add_argument("--log", default=None, help="log file (default logs/pretrain.log, or logs/pretrain_probe.log for a probe)")
     args = ap.parse_args()
     phases = parse_phases(args.phases)
     probe = bool(args.stop_after)
@@ -157,17 +162,24 @@ def main() -> None:
     model = BertForMaskedLM(cfg)
     hf_init(model, SEED, linear_std=args.linear_std)
     if args.pos_init == "sinusoidal":
-        sinusoidal_positions(model)
+        sinusoidal_positions(model, args.pos_std)
+    if args.qk_std:
+        g = torch.Generator().manual_seed(SEED + 2)
+        with torch.no_grad():
+            for layer in model.bert.encoder.layer:
+                for lin in (layer.attention.self.query, layer.attention.self.key):
+                    lin.weight.copy_(torch.randn(lin.weight.shape, generator=g) * args.qk_std)
     model.train()
     opt = torch.optim.AdamW(param_groups(model, args.wd), lr=args.lr, betas=(0.9, args.beta2), eps=1e-6)
     gen = torch.Generator().manual_seed(SEED + 1)
 
-    log = Log(os.path.join(LOGS, "pretrain_probe.log" if probe else "pretrain.log"), "a" if probe else "w")
+    log = Log(args.log or os.path.join(LOGS, "pretrain_probe.log" if probe else "pretrain.log"), "a" if probe else "w")
     log(f"torch {torch.__version__}, threads {torch.get_num_threads()}, train {len(train128)} segments of 128 "
         f"({train128.size} tokens), held-out {len(heldout)} segments of 128")
     log(f"config: phases (seq x batch : steps) {args.phases}, peak lr {args.lr}, warmup {args.warmup} steps then "
         f"linear decay to 0, wd {args.wd}, AdamW(0.9, {args.beta2}, eps 1e-6), grad clip 1.0, dropout {args.dropout}, "
         f"seed {SEED}, position init {args.pos_init}, Linear init std {args.linear_std}, "
+        f"query/key init std {args.qk_std or args.linear_std}, position std {args.pos_std}, "
         f"params {sum(p.numel() for p in model.parameters())}")
 
     # The 128-token segments (already shuffled) are consumed in order, without
