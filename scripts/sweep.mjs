@@ -271,7 +271,7 @@ async function sweep(m, values) {
   log(`task: ${task.name}, ${examples.length} of ${all.length} examples from ${dataFile}; metric ${task.headline}`);
   log(`sweep: ${kind}, mode ${mode}: ${plan.length} runs${shard ? ` (shard ${shard.index}/${shard.count} of ${fullPlan.length})` : ''}, baseline first`);
 
-  const maxKeptBytes = values['max-kept-mib'] === undefined ? undefined : positiveInt(values['max-kept-mib'], '--max-kept-mib', 1 << 20) * 2 ** 20;
+  const maxKeptBytes = positiveInt(values['max-kept-mib'], '--max-kept-mib', m.engineHost.MAX_KEPT_BYTES / 2 ** 20) * 2 ** 20;
   const layerWork = { computed: 0, whole: 0, unavailable: /** @type {string | null} */ (null) };
   const started = performance.now();
   const result = await m.sweep.runSweep(

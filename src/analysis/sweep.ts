@@ -178,7 +178,8 @@ export function reuseFromLayer(masks: Masks, shape: SweepShape): number | null {
 
 /** A stable 16-hex-digit hash of the examples' texts and labels, so two samples can be told apart. */
 export function sampleFingerprint(examples: readonly Pick<TaskExample, 'textA' | 'textB' | 'label'>[]): string {
-  // Two 32-bit FNV-1a-style hashes with different seeds: fast, and collisions are not a concern here.
+  // Two 32-bit FNV-1a-style hashes with different seeds: fast, and 64 bits make a collision negligible
+  // (the engine also keys its kept hidden states with it).
   let a = 0x811c9dc5;
   let b = 0x01000193 ^ 0x5bd1e995;
   const feed = (text: string) => {

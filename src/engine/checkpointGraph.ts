@@ -34,7 +34,6 @@ export interface BuiltGraph {
 
 /** A model cut into per-layer graphs, so a run can start at any layer from hidden states kept from an earlier run. */
 export interface StageGraphs {
-  head: BertHead;
   /** input_ids, token_type_ids → hidden: the embeddings. */
   embeddings: Uint8Array;
   /** hidden_in, attention_mask and the three mask inputs → hidden_out and attentions.l: one per layer. */
@@ -48,10 +47,7 @@ class CheckedWeights {
   readonly missing: string[] = [];
   private readonly converted = new Map<string, Float32Array>();
 
-  constructor(
-    readonly tensors: Map<string, StoredTensor>,
-    private readonly shape: BertShape,
-  ) {}
+  constructor(readonly tensors: Map<string, StoredTensor>) {}
 
   required(key: string, dims: number[]): Float32Array | null {
     const t = this.tensors.get(key);
@@ -73,10 +69,6 @@ class CheckedWeights {
     const shown = this.missing.slice(0, 4).join(', ');
     throw new EngineError('missing-tensors', `The checkpoint lacks ${this.missing.length} tensor(s) this config needs: ${shown}${this.missing.length > 4 ? ', …' : ''}. Is it a complete BERT checkpoint for this config.json?`);
   }
-
-  get config(): BertShape {
-    return this.shape;
-  }
 }
 
 /**
@@ -88,11 +80,8 @@ class BertGraphParts {
   constructor(
     private readonly g: GraphWriter,
     private readonly w: CheckedWeights,
+    private readonly shape: BertShape,
   ) {}
-
-  private get shape(): BertShape {
-    return this.w.config;
-  }
 
   // nn.Linear as an exporter writes it, MatMul(x, Wᵀ) + b, with Wᵀ a Transpose node on PyTorch's
   // [out, in] weight: ONNX Runtime folds it once, natively, at session start, so building the graph
@@ -237,10 +226,10 @@ export function buildCheckpointGraph(
   /** false builds the plain graph an exporter would write (no mask inputs, no attention outputs): the baseline for benchmarks and patching. */
   instrument = true,
 ): BuiltGraph {
-  const weights = new CheckedWeights(normalizeCheckpointKeys(rawWeights), shape);
+  const weights = new CheckedWeights(normalizeCheckpointKeys(rawWeights));
   const head = checkpointHead(weights.tensors, shape.head);
   const g = new GraphWriter(17);
-  const parts = new BertGraphParts(g, weights);
+  const parts = new BertGraphParts(g, weights, shape);
 
   let hiddenState = parts.embeddings();
   const masks = g.maskTensors('attention_mask', instrument);
@@ -269,29 +258,28 @@ export function buildCheckpointGraph(
  * start at stage l from hidden states kept from an unmasked run. Sequence-classification only.
  */
 export function buildStageGraphs(shape: BertShape, rawWeights: Map<string, StoredTensor>): StageGraphs {
-  const weights = new CheckedWeights(normalizeCheckpointKeys(rawWeights), shape);
+  const weights = new CheckedWeights(normalizeCheckpointKeys(rawWeights));
   const head = checkpointHead(weights.tensors, shape.head);
   if (head !== 'sequence-classification') throw new EngineError('bad-input', 'Only a classification model is cut into stages: the stages serve task scoring.');
   const hiddenInfo = (name: string) => valueInfo(name, DataType.FLOAT, ['batch_size', 'sequence_length', shape.hidden]);
 
   const eg = new GraphWriter(17);
-  const hidden0 = new BertGraphParts(eg, weights).embeddings();
+  const hidden0 = new BertGraphParts(eg, weights, shape).embeddings();
   eg.node('Identity', [hidden0], '/embeddings/Identity', {}, ['hidden']);
   const embeddingInputs = idInputs().filter((v) => v.name !== 'attention_mask');
 
   const layerGraphs: { g: GraphWriter; l: number }[] = [];
   for (let l = 0; l < shape.layers; l++) {
     const g = new GraphWriter(17);
-    new BertGraphParts(g, weights).layer(l, 'hidden_in', g.maskTensors('attention_mask', true), true, 'hidden_out');
+    new BertGraphParts(g, weights, shape).layer(l, 'hidden_in', g.maskTensors('attention_mask', true), true, 'hidden_out');
     layerGraphs.push({ g, l });
   }
 
   const cg = new GraphWriter(17);
-  const numLabels = new BertGraphParts(cg, weights).classifier('hidden');
+  const numLabels = new BertGraphParts(cg, weights, shape).classifier('hidden');
   weights.throwIfMissing();
 
   return {
-    head,
     embeddings: encodeGraph(eg, 'bert_embeddings', embeddingInputs, [hiddenInfo('hidden')]),
     layers: layerGraphs.map(({ g, l }) =>
       encodeGraph(

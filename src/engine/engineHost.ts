@@ -1,12 +1,13 @@
 import { analyseBatch, analysisResult, createAnalysisState, type AnalysisResult } from '../analysis/analyseBatch';
 import { checkDriftPair } from '../analysis/drift';
+import { sampleFingerprint } from '../analysis/sweep';
 import { parsePatternModel, predict } from '../analysis/patternModel';
 import type { BertHead, BertShape } from './bertConfig';
 import { BertRunner, type EncodedInput, type Masks, type OrtApi, type OutputRequest, type RunOutput } from './bertRunner';
 import { EngineError } from './errors';
 import { prepareModel, prepareStageGraphs, type ModelFormat } from './loadModel';
 import { bundledSource, DEFAULT_HUB_HOST, hubSource, LocalFilesSource, type ByteCache, type FileProgress, type ModelSource } from './modelSource';
-import { keptBytes, sampleKey, StagedRunner, type LayerReuseStats } from './stagedRunner';
+import { keptBytes, StagedRunner, type LayerReuseStats } from './stagedRunner';
 import type { Encoding } from './tokenizer';
 
 export type Backend = 'webgpu' | 'wasm';
@@ -228,7 +229,8 @@ export class EngineHost {
       const limit = options.maxKeptBytes ?? MAX_KEPT_BYTES;
       const bytes = keptBytes(groups.map((g) => g.batch), model.info.shape.hidden);
       if (bytes > limit) {
-        reuse.unavailable = `the kept hidden states of ${examples.length} examples would take ${(bytes / 2 ** 20).toFixed(0)} MiB, over the ${(limit / 2 ** 20).toFixed(0)} MiB limit`;
+        const mib = (b: number) => (b / 2 ** 20).toFixed(b < 10 * 2 ** 20 ? 1 : 0);
+        reuse.unavailable = `the kept hidden states of ${examples.length} examples would take ${mib(bytes)} MiB, over the ${mib(limit)} MiB limit`;
       } else {
         try {
           staged = await this.stagedRunner(model);
@@ -237,7 +239,8 @@ export class EngineHost {
         }
       }
     }
-    const key = staged ? sampleKey(groups.map((g) => g.batch)) : '';
+    // The kept states belong to these texts cut into batches of this size (the model's tokenizer is fixed).
+    const key = staged ? `${groups.length}|${options.batchSize ?? 32}|${sampleFingerprint(examples.map((e) => ({ textA: e.textA, textB: e.textB ?? null, label: 0 })))}` : '';
     let logits: Float32Array | null = null;
     let numLabels = 0;
     await this.eachGroup(groups, options.jobId, 'evaluation', async ({ indices, batch }, index, done, total) => {

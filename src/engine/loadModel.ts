@@ -80,7 +80,6 @@ async function loadCheckpoint(source: ModelSource, format: ModelFormat | 'auto',
  * the engine does not cut.
  */
 export async function prepareStageGraphs(source: ModelSource, format: ModelFormat, options: FetchOptions = {}): Promise<StageGraphs | null> {
-  if (format === 'onnx') return null;
   const config = await fetchJson(source, 'config.json', options);
   if (!config) throw new EngineError('not-found', `${source.label} has no config.json any more.`);
   const checkpoint = await loadCheckpoint(source, format, options);

@@ -35,30 +35,6 @@ export function keptBytes(batches: EncodedInput[][], hidden: number): number {
   return batches.reduce((sum, b) => sum + b.length * Math.max(...b.map((e) => e.inputIds.length)) * hidden * 4, 0);
 }
 
-/** A key for a sample cut into batches: the kept states belong to exactly these inputs in this order. */
-export function sampleKey(batches: EncodedInput[][]): string {
-  // FNV-1a over sizes, ids and segment ids: a changed text, order or batch size gives another key.
-  let h = 0x811c9dc5;
-  let k = 0x9747b28c;
-  const feed = (x: number) => {
-    h = Math.imul(h ^ x, 0x01000193);
-    k = Math.imul(k ^ x, 0x5bd1e995) ^ (k >>> 13);
-  };
-  let count = 0;
-  for (const batch of batches) {
-    feed(-1 - batch.length);
-    for (const e of batch) {
-      feed(-2 - e.inputIds.length);
-      for (let i = 0; i < e.inputIds.length; i++) {
-        feed(e.inputIds[i]);
-        feed(e.tokenTypeIds[i] ?? 0);
-        count++;
-      }
-    }
-  }
-  return `${batches.length}:${count}:${(h >>> 0).toString(16)}${(k >>> 0).toString(16)}`;
-}
-
 /** The model as per-layer ORT sessions, with the kept hidden states of one sample. */
 export class StagedRunner {
   private kept: { key: string; batches: (KeptBatch | undefined)[] } | null = null;
