@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { RunResult } from '../engine/client';
 import type { AnalysisResult } from '../analysis/analyseBatch';
+import { topMaskFills } from '../analysis/maskFills';
 import type { PatternType } from '../analysis/patterns';
 import { AnalysisPanel } from './AnalysisPanel';
 import { AtlasPanel } from './AtlasPanel';
@@ -12,7 +13,7 @@ import { MaskingPanel } from './MaskingPanel';
 import { Messages, type Message } from './Messages';
 import { ModelPanel } from './ModelPanel';
 import { specOfModelText } from './modelText';
-import { ClassPrediction, MaskFills, softmax } from './Prediction';
+import { ClassPrediction, MaskFills } from './Prediction';
 import { StatusBar } from './StatusBar';
 import { TokenChips } from './TokenChips';
 import { checkAgainstShape, readUrlState, writeUrlState, type Panel, type UrlState } from './urlState';
@@ -96,14 +97,12 @@ export function App() {
         if (!live) return;
         setResult(out);
         if (model.head === 'masked-lm' && out.logits && out.logitsDims) {
-          const vocab = out.logitsDims[2];
-          const positions = out.encodings![0].tokens.flatMap((t, i) => (t === '[MASK]' ? [i] : []));
           const found = await Promise.all(
-            positions.map(async (position) => {
-              const probs = softmax(out.logits!.subarray(position * vocab, (position + 1) * vocab));
-              const top = probs.map((p, id) => [p, id] as const).sort((a, b) => b[0] - a[0]).slice(0, 5);
-              return { position, tokens: await client.tokenOf(model.id, top.map(([, id]) => id)), probs: top.map(([p]) => p) };
-            }),
+            topMaskFills(out.logits, out.logitsDims, out.encodings![0].tokens).map(async ({ position, ids, probs }) => ({
+              position,
+              tokens: await client.tokenOf(model.id, ids),
+              probs,
+            })),
           );
           if (live) setFills(found);
         }
