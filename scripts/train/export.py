@@ -266,6 +266,7 @@ def main() -> None:
         "onnx_bytes": size(os.path.join(MLM_DIR, "onnx", "model.onnx")),
         "roundtrip_max_abs_diff": diff_mlm,
         "heldout": pre["heldout"],
+        "heldout_corpus": pre["heldout_corpus"],
         "fill_mask": fills,
     }
 

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { GLUE_TASKS, parseGlueTsv } from '../../analysis/glue';
+import { topMaskFills } from '../../analysis/maskFills';
 import { accuracy, argmaxRows } from '../../analysis/metrics';
 import { diskSource } from '../diskSource';
 import { EngineHost } from '../engineHost';
@@ -49,4 +50,29 @@ it("the SST-2 model's dev accuracy, by the app's evaluation, equals its model ca
   expect(correct).toBe(card.correct);
   // Far above the majority class (51%): a broken export or a label swap would fall well below.
   expect(accuracy(predictions, dev.map((d) => d.label))).toBeGreaterThanOrEqual(0.75);
+});
+
+// Plain sentences and the answers a reader would accept in the top 5 (fixed before the model
+// was trained; the answers are words, not punctuation or the most frequent tokens).
+const FILLS: [string, string[]][] = [
+  ['i do [MASK] know what to do .', ['not']],
+  ['there [MASK] many people in the room .', ['were', 'are']],
+  ['she opened the [MASK] and walked in .', ['door', 'doors', 'gate', 'window', 'room', 'box', 'letter']],
+  ['he drank a cup of [MASK] .', ['tea', 'coffee', 'water', 'wine', 'milk', 'beer', 'soup']],
+  ['i [MASK] you very much .', ['love', 'thank', 'like', 'miss', 'want', 'need', 'admire']],
+  ['she [MASK] the door and went out .', ['opened', 'closed', 'shut', 'locked', 'unlocked', 'left']],
+  ['it was a [MASK] day .', ['good', 'fine', 'beautiful', 'great', 'long', 'bad', 'cold', 'hot', 'warm', 'lovely', 'nice', 'hard', 'sad', 'happy', 'bright', 'dark', 'wonderful', 'pleasant', 'glorious', 'perfect', 'busy']],
+];
+
+it('the pre-trained model fills [MASK] in plain sentences with a sensible top 5', async () => {
+  const { host, model } = await load('micro-bert', 'safetensors');
+  expect(model.head).toBe('masked-lm');
+  const out = await host.run(model.id, { examples: FILLS.map(([textA]) => ({ textA })), outputs: { logits: true } });
+  const top5 = FILLS.map((_, i) => {
+    const [fill] = topMaskFills(out.logits!, out.logitsDims!, out.encodings![i].tokens, 5, i);
+    return host.tokenOf(model.id, fill.ids);
+  });
+  const sensible = FILLS.filter(([, answers], i) => top5[i].some((t) => answers.includes(t)));
+  // Most, not all: a 4-layer model trained for an hour on two CPU cores still misses some.
+  expect(sensible.length, JSON.stringify(top5)).toBeGreaterThanOrEqual(5);
 });
