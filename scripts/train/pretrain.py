@@ -242,7 +242,7 @@ def train(rank: int, args) -> None:
     cfg.hidden_dropout_prob = cfg.attention_probs_dropout_prob = args.dropout
     model = BertForMaskedLM(cfg)
     hf_init(model, SEED, linear_std=args.linear_std)
-    if args.pos_init == "sinusoidal":
+    if args.pos_init == "sinusoidal" and not args.local_layers:  # the local start writes its own table
         sinusoidal_positions(model, args.pos_std)
     if args.qk_std:
         g = torch.Generator().manual_seed(SEED + 2)
@@ -255,7 +255,7 @@ def train(rank: int, args) -> None:
     model.train()
     opt = torch.optim.AdamW(param_groups(model, args.wd), lr=args.lr, betas=(0.9, args.beta2), eps=1e-6)
     gen = torch.Generator().manual_seed(SEED + 1 + rank)
-    params = [p for p in model.parameters()]
+    params = list(model.parameters())
 
     if rank == 0:
         log = Log(args.log or os.path.join(LOGS, "pretrain_probe.log" if probe else "pretrain.log"), "a" if probe else "w")
@@ -267,7 +267,7 @@ def train(rank: int, args) -> None:
         f"segments of 128")
     log(f"config: phases (seq x batch : steps) {args.phases}, peak lr {args.lr}, warmup {args.warmup} steps then "
         f"linear decay to 0, wd {args.wd}, AdamW(0.9, {args.beta2}, eps 1e-6), grad clip 1.0, dropout {args.dropout}, "
-        f"seed {SEED}, position init {args.pos_init}, Linear init std {args.linear_std}, "
+        f"seed {SEED}, position init {'local' if args.local_layers else args.pos_init}, Linear init std {args.linear_std}, "
         f"query/key init std {args.qk_std or args.linear_std}, position std {args.pos_std}, "
         f"local init layers {args.local_layers} gain {args.local_gain}, "
         f"params {sum(p.numel() for p in model.parameters())}")

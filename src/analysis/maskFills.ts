@@ -1,3 +1,5 @@
+import { softmax } from './softmax';
+
 /** A masked-LM's top guesses at one [MASK] of one example. */
 export interface MaskFill {
   /** Token index of the [MASK] in the example. */
@@ -24,10 +26,6 @@ export function topMaskFills(
   tokens.forEach((token, position) => {
     if (token !== '[MASK]') return;
     const row = logits.subarray((example * seq + position) * vocab, (example * seq + position + 1) * vocab);
-    let max = -Infinity;
-    for (const x of row) max = Math.max(max, x);
-    let sum = 0;
-    for (const x of row) sum += Math.exp(x - max);
     // Keep the k best in one pass: the vocabulary is ~30k, a full sort per [MASK] is wasteful.
     const best: number[] = [];
     for (let id = 0; id < vocab; id++) {
@@ -37,7 +35,8 @@ export function topMaskFills(
       best.splice(at, 0, id);
       if (best.length > k) best.pop();
     }
-    fills.push({ position, ids: best, probs: best.map((id) => Math.exp(row[id] - max) / sum) });
+    const probs = softmax(row);
+    fills.push({ position, ids: best, probs: best.map((id) => probs[id]) });
   });
   return fills;
 }

@@ -1,11 +1,5 @@
+import { softmax } from '../analysis/softmax';
 import type { ModelInfo } from '../engine/client';
-
-export function softmax(logits: ArrayLike<number>): number[] {
-  const max = Math.max(...Array.from(logits));
-  const exps = Array.from(logits, (x) => Math.exp(x - max));
-  const sum = exps.reduce((a, b) => a + b, 0);
-  return exps.map((e) => e / sum);
-}
 
 /** The classifier's output as label probabilities. */
 export function ClassPrediction({ model, logits }: { model: ModelInfo; logits: Float32Array }) {
