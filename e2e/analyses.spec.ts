@@ -71,6 +71,8 @@ test('a head’s pattern type with its features; the user’s labels persist, ex
   const labelAs = async (head: string, type: string) => {
     await page.goto(`/?a=the+cat+sat+on+the+mat+.&head=${head}`);
     await page.locator('select[name="pattern-label"]').selectOption(type);
+    // Stored before the next navigation.
+    await expect(page.getByTestId('label-count')).toHaveAttribute('aria-busy', 'false');
   };
   await labelAs('1-1', 'vertical');
   await labelAs('1-2', 'diagonal');
@@ -98,4 +100,21 @@ test('a head’s pattern type with its features; the user’s labels persist, ex
   await expect(fresh.getByRole('alert').last()).toContainText('bad.json');
   await expect(fresh.getByTestId('label-count')).toHaveText('4 labels');
   await other.close();
+});
+
+test('labels made in two tabs are both kept: each change is made to the stored list, not to a tab’s copy', async ({ context }) => {
+  const first = await context.newPage();
+  const second = await context.newPage();
+  await first.goto('/?a=the+cat+sat+on+the+mat+.&head=1-1');
+  await second.goto('/?a=the+cat+sat+on+the+mat+.&head=1-2');
+  for (const tab of [first, second]) await expect(tab.getByTestId('label-count')).toHaveText('0 labels');
+  await first.locator('select[name="pattern-label"]').selectOption('vertical');
+  await expect(first.getByTestId('label-count')).toHaveText('1 label');
+  // The second tab read an empty list; its change must not drop the first tab's label.
+  await second.locator('select[name="pattern-label"]').selectOption('diagonal');
+  await expect(second.getByTestId('label-count')).toHaveText('2 labels');
+  await expect(second.getByTestId('label-count')).toHaveAttribute('aria-busy', 'false');
+  await first.reload();
+  await expect(first.getByTestId('label-count')).toHaveText('2 labels');
+  await expect(first.locator('select[name="pattern-label"]')).toHaveValue('vertical');
 });

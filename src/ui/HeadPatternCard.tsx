@@ -4,7 +4,7 @@ import { crossValidatedAccuracy, fitPatternModel, labelKey, labelsAsExamples, me
 import { classifyByRules, headFeatures, PATTERN_TYPES, type PatternType } from '../analysis/patterns';
 import type { Encoding } from '../engine/tokenizer';
 import { downloadFile } from './exporters';
-import { loadLabels, saveLabels } from './labelStore';
+import { changeLabels, loadLabels } from './labelStore';
 import { TextFileButton } from './TextFileButton';
 import type { Report } from './panelProps';
 
@@ -39,17 +39,28 @@ export function HeadPatternCard(p: Props) {
   const rules = classifyByRules(features);
   const fitted = useMemo(() => (p.patternModelJson ? parsePatternModel(p.patternModelJson) : null), [p.patternModelJson]);
   const shown: PatternType = fitted ? predict(fitted, features).type : rules.type;
-  const [labels, setLabels] = useState<PatternLabel[]>([]);
+  // null until the stored labels are read: a change made before then would be made to an empty list.
+  const [labels, setLabels] = useState<PatternLabel[] | null>(null);
+  const [saving, setSaving] = useState(0);
   const [cv, setCv] = useState<string | null>(null);
   useEffect(() => {
-    void loadLabels().then(setLabels);
+    let live = true;
+    void loadLabels().then((stored) => live && setLabels(stored));
+    return () => {
+      live = false;
+    };
   }, []);
   const here = { model: p.modelText, layer: p.selected.layer + 1, head: p.selected.head + 1, text: { a: p.textA, b: p.textB || null } };
-  const mine = labels.find((l) => labelKey(l) === labelKey(here));
-  const store = (next: PatternLabel[]) => {
-    setLabels(next);
-    void saveLabels(next);
+  const mine = labels?.find((l) => labelKey(l) === labelKey(here));
+  // Shown at once, then replaced by the list as stored (which may hold another tab's labels too).
+  const store = (change: (stored: PatternLabel[]) => PatternLabel[]) => {
+    setLabels((shown) => change(shown ?? []));
+    setSaving((n) => n + 1);
+    void changeLabels(change)
+      .then(setLabels)
+      .finally(() => setSaving((n) => n - 1));
   };
+  const count = labels?.length ?? 0;
 
   return (
     <section className="pattern-card" aria-label="Pattern type of this head" data-testid="pattern-card">
@@ -72,10 +83,13 @@ export function HeadPatternCard(p: Props) {
           <select
             name="pattern-label"
             value={mine?.type ?? ''}
+            disabled={!labels}
             onChange={(e) => {
               const type = e.target.value as PatternType | '';
-              const rest = labels.filter((l) => labelKey(l) !== labelKey(here));
-              store(type ? [...rest, { ...here, type, features }] : rest);
+              store((stored) => {
+                const rest = stored.filter((l) => labelKey(l) !== labelKey(here));
+                return type ? [...rest, { ...here, type, features }] : rest;
+              });
             }}
           >
             <option value="">none</option>
@@ -86,8 +100,10 @@ export function HeadPatternCard(p: Props) {
             ))}
           </select>
         </label>
-        <span data-testid="label-count">{labels.length} label{labels.length === 1 ? '' : 's'}</span>
-        <button type="button" name="labels-export" disabled={!labels.length} onClick={() => downloadFile('head-atlas-pattern-labels.json', serialiseLabelsFile(labels), 'application/json')}>
+        <span data-testid="label-count" aria-busy={saving > 0}>
+          {labels ? `${count} label${count === 1 ? '' : 's'}` : 'reading labels…'}
+        </span>
+        <button type="button" name="labels-export" disabled={!count} onClick={() => labels && downloadFile('head-atlas-pattern-labels.json', serialiseLabelsFile(labels), 'application/json')}>
           Export labels
         </button>
         <TextFileButton
@@ -95,17 +111,19 @@ export function HeadPatternCard(p: Props) {
           name="labels-import"
           accept=".json,application/json"
           onError={p.report}
+          disabled={!labels}
           onText={(text, fileName) => {
             const imported = parseLabelsFile(text).labels;
-            store(mergeLabels(labels, imported));
+            store((stored) => mergeLabels(stored, imported));
             p.report(`Imported ${imported.length} labels from ${fileName}.`, 'notice');
           }}
         />
         <button
           type="button"
           name="fit-classifier"
-          disabled={labels.length < 2}
+          disabled={count < 2}
           onClick={() => {
+            if (!labels) return;
             try {
               const examples = labelsAsExamples(labels);
               const result = crossValidatedAccuracy(examples, 5, 0);

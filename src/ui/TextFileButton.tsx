@@ -3,13 +3,14 @@
  * thrown there becomes a message naming the file. The input is reset, so the same file can be
  * opened again.
  */
-export function TextFileButton({ label, name, accept, onText, onError }: { label: string; name: string; accept: string; onText(text: string, fileName: string): void; onError(message: string): void }) {
+export function TextFileButton({ label, name, accept, disabled, onText, onError }: { label: string; name: string; accept: string; disabled?: boolean; onText(text: string, fileName: string): void; onError(message: string): void }) {
   return (
-    <label className="file-button">
+    <label className="file-button" aria-disabled={disabled}>
       {label}
       <input
         type="file"
         name={name}
+        disabled={disabled}
         accept={accept}
         onChange={async (e) => {
           const input = e.target;
