@@ -101,3 +101,30 @@ test('the command-line sweep and the browser sweep give identical scores', async
     expect(fromCli.baseline.predictions).toEqual(browser.baseline.predictions);
   }
 });
+
+test('Run again on a complete sweep keeps the old one until the new one completes: paused, it shows again, after a reload too', async ({ page }) => {
+  await page.goto('/?panel=masking&n=64');
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+  const run = page.locator('button[name="sweep-run"]');
+  const summary = page.getByTestId('sweep-summary');
+  const map = page.getByTestId('sweep-map');
+  await expect(run).toHaveText('Run sweep');
+  await run.click();
+  await expect(run).toHaveText('Run again', { timeout: 120_000 });
+  await expect(summary).not.toContainText('incomplete');
+  const cells = () => map.locator('td').evaluateAll((tds) => tds.map((c) => c.getAttribute('data-value')));
+  const before = await cells();
+  expect(before.filter((v) => v !== '')).toHaveLength(L * H);
+
+  await run.click();
+  await expect(page.getByTestId('sweep-progress')).toContainText(new RegExp(`^[3-9] of ${L * H + 1} runs`));
+  await expect(summary).toContainText('(incomplete)');
+  await page.locator('button[name="sweep-pause"]').click();
+  await expect(run).toHaveText('Run again');
+  await expect(summary).not.toContainText('incomplete');
+  expect(await cells()).toEqual(before);
+  await page.reload();
+  await expect(run).toHaveText('Run again');
+  await expect(summary).not.toContainText('incomplete');
+  expect(await cells()).toEqual(before);
+});

@@ -29,6 +29,9 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
   const [result, setResult] = useState<SweepResult | null>(null);
   const [running, setRunning] = useState<{ done: number; total: number; startedAt: number; doneAtStart: number } | null>(null);
   const [imported, setImported] = useState<string | null>(null);
+  // The sweep kept in IndexedDB for this key (undefined until read: a run started before then
+  // would overwrite it). What is shown may instead be an imported file.
+  const [stored, setStored] = useState<SweepResult | null | undefined>(undefined);
   // How much of the sweep's layer computation the kept lower layers saved (or why none was).
   const [layerWork, setLayerWork] = useState<{ computed: number; whole: number; unavailable: string | null } | null>(null);
   const stop = useRef<(() => void) | null>(null);
@@ -37,13 +40,20 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
   const revision = at < 0 ? (state.model.startsWith('bundled:') ? null : 'main') : state.model.slice(at + 1);
   const key: ResultKey = { analysis: 'sweep', model: state.model, task: task.key, sample: sample.length, extra: `${kind}|${state.disableMode}` };
   const keyString = JSON.stringify(key);
+  const shownKey = useRef(keyString);
+  shownKey.current = keyString;
 
   // A sweep in progress or done is kept in IndexedDB: a reload shows it, and Resume goes on from there.
   useEffect(() => {
     let live = true;
     setImported(null);
     setResult(null);
-    void loadResult<SweepResult>(key).then((r) => live && setResult(r));
+    setStored(undefined);
+    void loadResult<SweepResult>(key).then((r) => {
+      if (!live) return;
+      setResult(r);
+      setStored(r);
+    });
     return () => {
       live = false;
       stop.current?.();
@@ -72,7 +82,12 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
   const start = async () => {
     const shape = { layers: model.shape.layers, heads: model.shape.heads };
     const full = planSweep(shape, kind, state.disableMode);
-    const previous = result && !imported ? result : null;
+    // An incomplete sweep resumes; a complete one runs again from the start, and stays kept (and is
+    // shown again if this run is paused) until the new one is complete.
+    const previous = stored && !stored.complete ? stored : null;
+    const kept = stored?.complete ? stored : null;
+    const startedFor = keyString;
+    let finished = false;
     const done = new Set(previous?.runs.map((r) => r.id) ?? []);
     const plan = [full[0], ...full.slice(1).filter((p) => !done.has(p.id))];
     let cancelled = false;
@@ -107,14 +122,18 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
           const runs = [...(previous?.runs ?? []), ...p.result.runs];
           const merged: SweepResult = { ...p.result, runs, complete: false };
           merged.complete = missingRuns(merged).length === 0;
+          finished = merged.complete;
+          if (!kept || finished) void saveResult(key, merged);
+          if (shownKey.current !== startedFor) return; // the view moved on to another sweep
           setResult(merged);
           setRunning((r) => (r ? { ...r, done: runs.length + 1 } : r));
-          void saveResult(key, merged);
+          if (!kept || finished) setStored(merged);
         },
       );
     } catch (e) {
       if ((e as { code?: string }).code !== 'cancelled') report((e as Error).message);
     } finally {
+      if (kept && !finished && shownKey.current === startedFor) setResult(kept);
       setRunning(null);
       stop.current = null;
       void client.forgetKeptLayers(model.id);
@@ -144,8 +163,8 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
             Pause
           </button>
         ) : (
-          <button type="button" name="sweep-run" onClick={() => void start()}>
-            {result && !result.complete && !imported ? 'Resume sweep' : result && !imported ? 'Run again' : 'Run sweep'}
+          <button type="button" name="sweep-run" disabled={stored === undefined} onClick={() => void start()}>
+            {stored && !stored.complete ? 'Resume sweep' : stored ? 'Run again' : 'Run sweep'}
           </button>
         )}
         {result && (
