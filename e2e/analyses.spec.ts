@@ -118,3 +118,25 @@ test('labels made in two tabs are both kept: each change is made to the stored l
   await expect(first.getByTestId('label-count')).toHaveText('2 labels');
   await expect(first.locator('select[name="pattern-label"]')).toHaveValue('vertical');
 });
+
+test('where the browser cannot store labels, a label still counts on the page, and the user is told once', async ({ page }) => {
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = () => {
+      throw new DOMException('IndexedDB is blocked here', 'SecurityError');
+    };
+  });
+  await page.goto('/?a=the+cat+sat+on+the+mat+.&head=1-1');
+  await expect(page.getByTestId('label-count')).toHaveText('0 labels');
+  await page.locator('select[name="pattern-label"]').selectOption('vertical');
+  await expect(page.getByRole('alert').last()).toContainText('could not be saved in this browser');
+  await expect(page.getByTestId('label-count')).toHaveText('1 label');
+  await expect(page.getByTestId('label-count')).toHaveAttribute('aria-busy', 'false');
+  await page.locator('select[name="pattern-label"]').selectOption('diagonal');
+  await expect(page.locator('select[name="pattern-label"]')).toHaveValue('diagonal');
+  await expect(page.getByTestId('label-count')).toHaveAttribute('aria-busy', 'false');
+  await expect(page.getByRole('alert').filter({ hasText: 'could not be saved' })).toHaveCount(1);
+  // Nothing was stored, as the message said.
+  await page.goto('/?a=the+cat+sat+on+the+mat+.&head=1-2');
+  await expect(page.getByTestId('label-count')).toHaveText('0 labels');
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+});

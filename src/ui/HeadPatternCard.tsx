@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { headMap, type HeadRef } from '../analysis/attentionView';
 import { crossValidatedAccuracy, fitPatternModel, labelKey, labelsAsExamples, mergeLabels, parseLabelsFile, parsePatternModel, predict, serialiseLabelsFile, serialisePatternModel, type PatternLabel } from '../analysis/patternModel';
 import { classifyByRules, headFeatures, PATTERN_TYPES, type PatternType } from '../analysis/patterns';
@@ -42,6 +42,7 @@ export function HeadPatternCard(p: Props) {
   // null until the stored labels are read: a change made before then would be made to an empty list.
   const [labels, setLabels] = useState<PatternLabel[] | null>(null);
   const [saving, setSaving] = useState(0);
+  const unsavedReported = useRef(false);
   const [cv, setCv] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
@@ -53,11 +54,16 @@ export function HeadPatternCard(p: Props) {
   const here = { model: p.modelText, layer: p.selected.layer + 1, head: p.selected.head + 1, text: { a: p.textA, b: p.textB || null } };
   const mine = labels?.find((l) => labelKey(l) === labelKey(here));
   // Shown at once, then replaced by the list as stored (which may hold another tab's labels too).
+  // Where it cannot be stored, the page's list stays: said once, as Export still keeps it.
   const store = (change: (stored: PatternLabel[]) => PatternLabel[]) => {
     setLabels((shown) => change(shown ?? []));
     setSaving((n) => n + 1);
     void changeLabels(change)
-      .then(setLabels)
+      .then(setLabels, (e: Error) => {
+        if (unsavedReported.current) return;
+        unsavedReported.current = true;
+        p.report(`Your labels could not be saved in this browser (${e.message}). They stay on this page until it closes; Export labels keeps them.`);
+      })
       .finally(() => setSaving((n) => n - 1));
   };
   const count = labels?.length ?? 0;
