@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+import { HUB } from '../playwright.config';
 import { ARTIFACTS, DEFAULT_MODEL } from './helpers';
 
 const { layers: L, heads: H } = DEFAULT_MODEL;
@@ -56,7 +57,7 @@ test('pattern types, special tokens and drift on the embedded pair over 64 SST-2
 });
 
 test('drift between models of different shapes is refused with the reason', async ({ page }) => {
-  await page.goto(`/?panel=drift&n=16&base=head-atlas/tiny-bert&hub=${encodeURIComponent('http://127.0.0.1:8765')}`);
+  await page.goto(`/?panel=drift&n=16&base=head-atlas/tiny-bert&hub=${encodeURIComponent(HUB)}`);
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   await page.locator('button[name="analysis-run"]').click();
   await expect(page.getByRole('alert').last()).toContainText('cannot be compared head by head');
