@@ -6,7 +6,7 @@ import type { BertHead, BertShape } from './bertConfig';
 import { BertRunner, type EncodedInput, type Masks, type OrtApi, type OutputRequest, type RunOutput } from './bertRunner';
 import { EngineError } from './errors';
 import { prepareModel, prepareStageGraphs, type ModelFormat } from './loadModel';
-import { bundledSource, DEFAULT_HUB_HOST, hubSource, LocalFilesSource, type ByteCache, type FileProgress, type ModelSource } from './modelSource';
+import { bundledSource, DEFAULT_HUB_HOST, hubSource, LocalFilesSource, type ByteCache, type FileProgress, type ModelRef, type ModelSource } from './modelSource';
 import { keptBytes, StagedRunner, type LayerReuseStats } from './stagedRunner';
 import type { Encoding } from './tokenizer';
 
@@ -28,8 +28,13 @@ export interface BackendInfo {
 }
 
 export interface ModelInfo {
+  /** The engine's handle for this load (unique within one worker). */
   id: string;
   label: string;
+  /** What was loaded, by content: results, exports and labels are keyed by it. */
+  identity: string;
+  /** Where it was loaded from (no file contents): names it in exports, sweep files and labels. */
+  ref: ModelRef;
   shape: BertShape;
   head: BertHead;
   format: ModelFormat;
@@ -157,6 +162,8 @@ export class EngineHost {
       const info: ModelInfo = {
         id,
         label: prepared.label,
+        identity: prepared.identity,
+        ref: refOf(spec),
         shape: prepared.shape,
         head: prepared.head,
         format: prepared.format,
@@ -356,6 +363,13 @@ export class EngineHost {
     await model?.runner.release();
     await model?.staged?.then((s) => s.release(), () => undefined);
   }
+}
+
+/** A spec without its file contents, with the Hub host and revision filled in. */
+function refOf(spec: ModelSpec): ModelRef {
+  if (spec.kind === 'hub') return { kind: 'hub', repo: spec.repo, revision: spec.revision || 'main', host: spec.host || DEFAULT_HUB_HOST };
+  if (spec.kind === 'bundled') return { kind: 'bundled', name: spec.name };
+  return { kind: 'files', label: spec.label };
 }
 
 /** The buffers of a result, so they can be transferred instead of copied. */

@@ -1,6 +1,7 @@
 import { parseBertConfig, type BertHead, type BertShape } from './bertConfig';
 import { buildCheckpointGraph, buildStageGraphs, type StageGraphs } from './checkpointGraph';
 import { EngineError } from './errors';
+import { FingerprintingSource } from './modelIdentity';
 import type { FetchOptions, ModelSource } from './modelSource';
 import { externalDataLocations, patchExportedGraph } from './onnxPatch';
 import { parsePytorchCheckpoint } from './pytorchCheckpoint';
@@ -21,6 +22,8 @@ export interface LoadOptions extends FetchOptions {
 /** A model ready for a session: the graph with attention outputs and mask inputs, and its tokenizer. */
 export interface PreparedModel {
   label: string;
+  /** What was loaded, by content (see modelIdentity.ts): the key of every stored result. */
+  identity: string;
   shape: BertShape;
   head: BertHead;
   format: ModelFormat;
@@ -89,6 +92,12 @@ export async function prepareStageGraphs(source: ModelSource, format: ModelForma
 
 /** Fetches a model's files and prepares its graph, without creating a session (that needs a backend). */
 export async function prepareModel(source: ModelSource, options: LoadOptions = {}): Promise<PreparedModel> {
+  const fingerprinted = new FingerprintingSource(source);
+  const prepared = await prepareFrom(fingerprinted, options);
+  return { ...prepared, identity: await fingerprinted.identity() };
+}
+
+async function prepareFrom(source: ModelSource, options: LoadOptions): Promise<Omit<PreparedModel, 'identity'>> {
   const config = await fetchJson(source, 'config.json', options);
   if (!config) {
     throw new EngineError('not-found', `${source.label} has no config.json. Check the model id and revision: the repo may not exist, be private, or not be a Transformers model.`);
