@@ -12,13 +12,14 @@ import { decodeHeadMask, keepValues } from './headMask';
 import { MaskingPanel } from './MaskingPanel';
 import { Messages, type Message } from './Messages';
 import { ModelPanel } from './ModelPanel';
-import { specOfModelText } from './modelText';
+import { loadedModelName, specOfModelText } from './modelText';
 import { ClassPrediction, MaskFills } from './Prediction';
 import { StatusBar } from './StatusBar';
 import { TokenChips } from './TokenChips';
 import { checkAgainstShape, readUrlState, writeUrlState, type Panel, type UrlState } from './urlState';
 import { useEngine, type BackendChoice } from './useEngine';
 import { moveSelection } from './gridLayout';
+import { resultFor, resultOf, type ModelResult } from './modelResult';
 
 /** The panels built so far, in tab order. */
 const PANEL_TABS: { panel: Panel; label: string }[] = [
@@ -42,10 +43,11 @@ export function App() {
   stateRef.current = state;
   const [messages, setMessages] = useState<Message[]>(() => initial.current.problems.map((text, id) => ({ id, kind: 'notice', text })));
   const nextMessage = useRef(initial.current.problems.length);
-  const [result, setResult] = useState<RunResult | null>(null);
-  const [fills, setFills] = useState<MaskFill[]>([]);
+  // The latest forward pass and mask fills, each tagged with the model that made them.
+  const [latest, setLatest] = useState<ModelResult<RunResult> | null>(null);
+  const [latestFills, setLatestFills] = useState<ModelResult<MaskFill[]> | null>(null);
   const [running, setRunning] = useState(false);
-  const [analysis, setAnalysis] = useState<AnalysisResult | null>(null);
+  const [latestAnalysis, setAnalysis] = useState<ModelResult<AnalysisResult> | null>(null);
   const [highlight, setHighlight] = useState<PatternType | null>(null);
   const [patternModelJson, setPatternModelJson] = useState<string | null>(null);
 
@@ -95,7 +97,7 @@ export function App() {
           outputs: { attentions: true, logits: true },
         });
         if (!live) return;
-        setResult(out);
+        setLatest(resultOf(model, out));
         if (model.head === 'masked-lm' && out.logits && out.logitsDims) {
           const found = await Promise.all(
             topMaskFills(out.logits, out.logitsDims, out.encodings![0].tokens).map(async ({ position, ids, probs }) => ({
@@ -104,7 +106,7 @@ export function App() {
               probs,
             })),
           );
-          if (live) setFills(found);
+          if (live) setLatestFills(resultOf(model, found));
         }
       } catch (e) {
         if (live) report((e as Error).message);
@@ -155,7 +157,12 @@ export function App() {
     }
   };
 
+  // Only the loaded model's own results are shown: after a switch, the loading state until they arrive.
+  const result = resultFor(model, latest);
+  const analysis = resultFor(model, latestAnalysis);
+  const fills = resultFor(model, latestFills);
   const encoding = result?.encodings?.[0] ?? null;
+  const modelName = model ? loadedModelName(model) : null;
   const classroom = state.classroom;
   return (
     <div className={`app${classroom ? ' classroom' : ''}`}>
@@ -215,8 +222,9 @@ export function App() {
           </section>
         )}
         {encoding && model && <TokenChips encoding={encoding} maxLength={model.maxLength} />}
-        {model && result?.logits && model.head === 'sequence-classification' && <ClassPrediction model={model} logits={result.logits} />}
-        {model?.head === 'masked-lm' && <MaskFills fills={fills} />}
+        {model && result?.logits && model.head === 'sequence-classification' && <ClassPrediction model={model} logits={result.logits} logitsDims={result.logitsDims} />}
+        {model?.head === 'masked-lm' && fills && <MaskFills fills={fills} />}
+        {model && !result && <p className="hint pending" data-testid="result-pending">Running {model.label}…</p>}
         {!classroom && (
           <nav className="panel-tabs" role="tablist" aria-label="Panels">
             {PANEL_TABS.map((t) => (
@@ -227,10 +235,11 @@ export function App() {
           </nav>
         )}
         {!classroom && (state.panel === 'patterns' || state.panel === 'special' || state.panel === 'drift') && client && model && (
-          <AnalysisPanel client={client} model={model} state={state} setState={setState} report={report} onLoadModel={(text) => void loadModelText(text, state.hubHost, 'auto')} highlight={highlight} onHighlight={setHighlight} onResult={setAnalysis} patternModelJson={patternModelJson} />
+          <AnalysisPanel key={model.identity} client={client} model={model} state={state} setState={setState} report={report} onLoadModel={(text) => void loadModelText(text, state.hubHost, 'auto')} highlight={highlight} onHighlight={setHighlight} onResult={(r) => setAnalysis(r && resultOf(model, r))} patternModelJson={patternModelJson} />
         )}
         {!classroom && state.panel === 'masking' && client && model && (
           <MaskingPanel
+            key={model.identity}
             client={client}
             model={model}
             state={state}
@@ -257,7 +266,7 @@ export function App() {
               detailExtra={(selected) =>
                 !classroom && (
                   <HeadPatternCard
-                    modelText={state.model}
+                    modelText={modelName!.revision ? `${modelName!.model}@${modelName!.revision}` : modelName!.model}
                     attentions={result.attentions!}
                     seqLen={result.seqLen}
                     encoding={encoding}
@@ -272,7 +281,7 @@ export function App() {
               }
               exportActions={(selected) => (
                 <HeadExportButtons
-                  modelText={state.model}
+                  modelName={modelName!}
                   attentions={result.attentions!}
                   heads={model.shape.heads}
                   seqLen={result.seqLen}
@@ -286,7 +295,7 @@ export function App() {
                   textB={state.textB}
                 />
               )}
-              gridActions={!classroom && <GridExportButtons modelText={state.model} attentions={result.attentions} heads={model.shape.heads} seqLen={result.seqLen} encoding={encoding} />}
+              gridActions={!classroom && <GridExportButtons modelName={modelName!} attentions={result.attentions} heads={model.shape.heads} seqLen={result.seqLen} encoding={encoding} />}
             />
           </section>
         )}
