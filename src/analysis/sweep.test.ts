@@ -176,6 +176,12 @@ describe('parseSweepFile', () => {
     return () => parseSweepFile(JSON.stringify(o), 'a.json');
   };
 
+  it('keeps the model identity, and refuses one that is not a content hash', async () => {
+    const withId = await runSweep(setup({ modelIdentity: `sha256:${'0'.repeat(32)}` }), planSweep(shape, 'heads'), fakeEvaluate);
+    expect(parseSweepFile(JSON.stringify(withId)).modelIdentity).toBe(`sha256:${'0'.repeat(32)}`);
+    expect(await broken((o) => (o.modelIdentity = 'bundled:micro-bert'))).toThrow(/"modelIdentity" is "bundled:micro-bert"/);
+  });
+
   it('says what is wrong, naming the file and the field', async () => {
     expect(() => parseSweepFile('{', 'a.json')).toThrow(/^a\.json: not JSON/);
     expect(() => parseSweepFile('[]')).toThrow(/not a JSON object/);
@@ -214,6 +220,10 @@ describe('mergeSweeps', () => {
     expect(() => mergeSweeps([a, other({ baseline: { score: 0.75, predictions } })])).toThrow(/baselines disagree .*differ on 1 of 20 examples/);
     expect(() => mergeSweeps([a, other({ runs: a.runs.map((r, i) => (i === 4 ? { ...r, score: r.score + 0.05, delta: r.delta + 0.05 } : r)) })])).toThrow(/run L2-H1 scores/);
     expect(() => mergeSweeps([])).toThrow(/nothing to merge/);
+    // The same name, other files: a sweep made on a planted or retrained model never merges in.
+    const mine = { ...a, modelIdentity: `sha256:${'a'.repeat(32)}` };
+    expect(() => mergeSweeps([mine, { ...mine, modelIdentity: `sha256:${'b'.repeat(32)}` }])).toThrow(/ran other model files/);
+    expect(mergeSweeps([mine, { ...a }]).result.modelIdentity).toBe(mine.modelIdentity);
   });
 
   it('reports missing runs, and draws them as null', async () => {

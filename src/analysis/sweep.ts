@@ -61,6 +61,8 @@ export interface SweepResult {
   model: string;
   /** Hub revision; null for a folder on disk. */
   revision: string | null;
+  /** The content identity of the model files that were run (`sha256:` + 32 hex digits; see the engine's modelIdentity.ts). */
+  modelIdentity?: string;
   task: GlueTaskKey;
   /** The metric every score is: the task's headline metric. */
   metric: GlueMetric;
@@ -207,6 +209,7 @@ export function scoreLogits(task: GlueTaskSpec, logits: ArrayLike<number>, numLa
 export interface SweepSetup {
   model: string;
   revision: string | null;
+  modelIdentity?: string;
   task: GlueTaskSpec;
   /** The examples scored, already cut to the sample. */
   examples: readonly TaskExample[];
@@ -259,6 +262,7 @@ export async function runSweep(setup: SweepSetup, plan: readonly SweepRunPlan[],
     version: SWEEP_VERSION,
     model: setup.model,
     revision: setup.revision,
+    ...(setup.modelIdentity ? { modelIdentity: setup.modelIdentity } : {}),
     task: setup.task.key,
     metric: setup.task.headline,
     sample: { size: setup.examples.length, first: setup.first, fingerprint: sampleFingerprint(setup.examples) },
@@ -306,7 +310,7 @@ function sortedRuns(runs: readonly SweepRunResult[]): SweepRunResult[] {
   return [...runs].sort((x, y) => x.layer - y.layer || (x.head ?? 0) - (y.head ?? 0));
 }
 
-const TOP_KEYS = ['format', 'version', 'model', 'revision', 'task', 'metric', 'sample', 'mode', 'kind', 'layers', 'heads', 'baseline', 'runs', 'complete', 'createdWith', 'labelMapping', 'shard'];
+const TOP_KEYS = ['format', 'version', 'model', 'revision', 'modelIdentity', 'task', 'metric', 'sample', 'mode', 'kind', 'layers', 'heads', 'baseline', 'runs', 'complete', 'createdWith', 'labelMapping', 'shard'];
 const DELTA_TOLERANCE = 1e-9;
 
 /** Reads a sweep file, checking every field; errors name the file, the field and what is wrong. */
@@ -341,6 +345,8 @@ export function parseSweepFile(text: string, fileName?: string): SweepResult {
 
   if (typeof raw.model !== 'string' || raw.model.trim() === '') return fail('"model" must name the model (a Hub id or a folder).');
   if (raw.revision !== null && typeof raw.revision !== 'string') return fail(`"revision" is ${JSON.stringify(raw.revision)}, not a string or null.`);
+  const modelIdentity = raw.modelIdentity;
+  if (modelIdentity !== undefined && (typeof modelIdentity !== 'string' || !/^sha256:[0-9a-f]{32}$/.test(modelIdentity))) return fail(`"modelIdentity" is ${JSON.stringify(modelIdentity)}, not "sha256:" and 32 hex digits.`);
   if (typeof raw.task !== 'string' || !isGlueTaskKey(raw.task)) return fail(`"task" is ${JSON.stringify(raw.task)}, not a GLUE task (${Object.keys(GLUE_TASKS).join(', ')}).`);
   const task = GLUE_TASKS[raw.task];
   const metric = oneOf(raw.metric, 'metric', task.metrics);
@@ -410,6 +416,7 @@ export function parseSweepFile(text: string, fileName?: string): SweepResult {
     version: SWEEP_VERSION,
     model: raw.model,
     revision: raw.revision as string | null,
+    ...(modelIdentity !== undefined ? { modelIdentity: modelIdentity as string } : {}),
     task: task.key,
     metric,
     sample: { size, first: raw.sample.first, ...(fingerprint !== undefined ? { fingerprint: fingerprint as string } : {}) },
@@ -491,6 +498,8 @@ export function mergeSweeps(shards: readonly SweepResult[], options: MergeOption
         throw new Error(`Cannot merge: ${name(i)} has ${label} ${JSON.stringify(get(shard))}, but ${name(0)} has ${JSON.stringify(get(first))}. Only shards of one sweep merge.`);
       }
     }
+    const ids = [first.modelIdentity, shard.modelIdentity];
+    if (ids[0] && ids[1] && ids[0] !== ids[1]) throw new Error(`Cannot merge: ${name(i)} ran other model files than ${name(0)} (identities ${ids[1]} and ${ids[0]}), though both name ${first.model}.`);
     const fp = [first.sample.fingerprint, shard.sample.fingerprint];
     if (fp[0] && fp[1] && fp[0] !== fp[1]) throw new Error(`Cannot merge: ${name(i)} scored different examples from ${name(0)} (sample fingerprints ${fp[1]} and ${fp[0]}): were they given different data files?`);
     if (first.labelMapping && shard.labelMapping && first.labelMapping.join() !== shard.labelMapping.join()) {
@@ -526,6 +535,7 @@ export function mergeSweeps(shards: readonly SweepResult[], options: MergeOption
     version: SWEEP_VERSION,
     model: first.model,
     revision: first.revision,
+    ...(shards.find((s) => s.modelIdentity) ? { modelIdentity: shards.find((s) => s.modelIdentity)!.modelIdentity } : {}),
     task: first.task,
     metric: first.metric,
     sample: { size: first.sample.size, first: first.sample.first, ...(fingerprint ? { fingerprint } : {}) },

@@ -6,7 +6,7 @@ import { SPECIAL_TOKEN_CLASSES } from '../analysis/specialTokens';
 import { downloadFile, exportFileName } from './exporters';
 import { HeadTable } from './HeadTable';
 import { LayerCurves } from './LayerCurves';
-import { specOfModelText } from './modelText';
+import { loadedModelName, specOfModelText } from './modelText';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import { loadTaskExamples } from './taskData';
 import type { PanelProps } from './panelProps';
@@ -48,7 +48,9 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
   const loadedBase = useRef<{ client: unknown; text: string; host: string; id: string } | null>(null);
   const sample = examples ? (state.sampleSize > 0 ? examples.slice(0, state.sampleSize) : examples) : null;
   const classifier = patternModelJson ? 'fitted' : 'rules';
-  const key: ResultKey = { analysis: 'patterns', model: state.model, base: state.baseModel, task: taskKey, sample: sample?.length ?? 0, extra: classifier };
+  // The base is keyed as asked for, with its Hub host: it is loaded (and identified) only when a run starts.
+  const baseRef = state.baseModel.startsWith('bundled:') ? state.baseModel : `${state.hubHost}|${state.baseModel}`;
+  const key: ResultKey = { analysis: 'patterns', model: model.identity, base: baseRef, task: taskKey, sample: sample?.length ?? 0, extra: classifier };
 
   useEffect(() => {
     let live = true;
@@ -114,13 +116,14 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
   };
 
   const r = stored?.result ?? null;
-  const exportJson = () => downloadFile(exportFileName({ model: state.model, kind: `analyses-${taskKey}-${stored!.sample}`, ext: 'json' }), JSON.stringify({ format: 'head-atlas-analyses', version: 1, model: state.model, base: stored!.base, task: taskKey, sample: stored!.sample, classifier: stored!.classifier, ...r }, null, 1), 'application/json');
+  const named = loadedModelName(model);
+  const exportJson = () => downloadFile(exportFileName({ model: named.model, kind: `analyses-${taskKey}-${stored!.sample}`, ext: 'json' }), JSON.stringify({ format: 'head-atlas-analyses', version: 1, model: named.model, revision: named.revision, host: named.host, modelIdentity: named.identity, base: stored!.base, task: taskKey, sample: stored!.sample, classifier: stored!.classifier, ...r }, null, 1), 'application/json');
   const exportCsv = () => {
     const rows = ['analysis,measure,layer,head,value'];
     r!.patterns.perHead?.forEach((row, l) => row.forEach((p, h) => PATTERN_TYPES.forEach((t) => rows.push(`pattern share,${t},${l + 1},${h + 1},${p.shares[t]}`))));
     SPECIAL_TOKEN_CLASSES.forEach((c) => r!.special.classes[c].mean?.forEach((row, l) => row.forEach((v, h) => rows.push(`attention to,${c},${l + 1},${h + 1},${v}`))));
     r!.drift?.mean?.forEach((row, l) => row.forEach((v, h) => rows.push(`drift cosine,${stored!.base},${l + 1},${h + 1},${v}`)));
-    downloadFile(exportFileName({ model: state.model, kind: `analyses-${taskKey}-${stored!.sample}`, ext: 'csv' }), rows.join('\n') + '\n', 'text/csv');
+    downloadFile(exportFileName({ model: named.model, kind: `analyses-${taskKey}-${stored!.sample}`, ext: 'csv' }), rows.join('\n') + '\n', 'text/csv');
   };
 
   return (

@@ -2,9 +2,11 @@ import type { Aggregation, HeadRef } from '../analysis/attentionView';
 import type { Encoding } from '../engine/tokenizer';
 import { attentionCsv, attentionJson, canvasPng, downloadFile, exportFileName, gridSvg, headSvg } from './exporters';
 import { detailData, detailTitle, type DetailOptions } from './HeadDetail';
+import type { LoadedModelName } from './modelText';
 
 interface Common {
-  modelText: string;
+  /** The loaded model, as exports name it. */
+  modelName: LoadedModelName;
   attentions: Float32Array[];
   heads: number;
   seqLen: number;
@@ -13,16 +15,11 @@ interface Common {
 
 const AGGREGATION_NAMES: Record<Aggregation, 'head' | 'layer-mean' | 'all-mean'> = { head: 'head', layer: 'layer-mean', all: 'all-mean' };
 
-function modelAndRevision(text: string): { model: string; revision?: string } {
-  const at = text.indexOf('@');
-  return at < 0 ? { model: text } : { model: text.slice(0, at), revision: text.slice(at + 1) };
-}
-
 /** Downloads of what the detail view shows: PNG and SVG pictures, CSV and JSON numbers with the tokens. */
 export function HeadExportButtons(p: Common & DetailOptions & { selected: HeadRef; textA: string; textB: string }) {
   const data = () => detailData({ ...p, length: p.encoding.tokens.length, tokens: p.encoding.tokens, segments: p.encoding.tokenTypeIds });
   const kind = p.aggregation === 'head' ? 'attention' : p.aggregation === 'layer' ? 'layer-mean' : 'all-heads-mean';
-  const name = (ext: string) => exportFileName({ model: p.modelText, layer: p.aggregation === 'all' ? undefined : p.selected.layer + 1, head: p.aggregation === 'head' ? p.selected.head + 1 : undefined, kind, ext });
+  const name = (ext: string) => exportFileName({ model: p.modelName.model, layer: p.aggregation === 'all' ? undefined : p.selected.layer + 1, head: p.aggregation === 'head' ? p.selected.head + 1 : undefined, kind, ext });
   const title = detailTitle(p.selected, p.aggregation);
   return (
     <span className="export-buttons" role="group" aria-label="Export this map">
@@ -42,7 +39,10 @@ export function HeadExportButtons(p: Common & DetailOptions & { selected: HeadRe
         onClick={() => {
           const d = data();
           const json = attentionJson({
-            ...modelAndRevision(p.modelText),
+            model: p.modelName.model,
+            revision: p.modelName.revision ?? undefined,
+            host: p.modelName.host ?? undefined,
+            identity: p.modelName.identity,
             text: { a: p.textA, b: p.textB || undefined },
             layer: p.aggregation === 'all' ? undefined : p.selected.layer + 1,
             head: p.aggregation === 'head' ? p.selected.head + 1 : undefined,
@@ -62,14 +62,14 @@ export function HeadExportButtons(p: Common & DetailOptions & { selected: HeadRe
 
 /** The whole grid as PNG (the canvas as drawn, with labels) or SVG (one embedded image per head). */
 export function GridExportButtons(p: Common) {
-  const name = (ext: string) => exportFileName({ model: p.modelText, kind: 'grid', ext });
+  const name = (ext: string) => exportFileName({ model: p.modelName.model, kind: 'grid', ext });
   return (
     <span className="export-buttons" role="group" aria-label="Export the grid">
       Grid:
       <button type="button" name="export-grid-png" onClick={async () => downloadFile(name('png'), await canvasPng(document.querySelector<HTMLCanvasElement>('[data-testid="attention-grid"]')!), 'image/png')}>
         PNG
       </button>
-      <button type="button" name="export-grid-svg" onClick={() => downloadFile(name('svg'), gridSvg({ attentions: p.attentions, heads: p.heads, seqLen: p.seqLen, title: `${p.modelText}: attention of every head` }), 'image/svg+xml')}>
+      <button type="button" name="export-grid-svg" onClick={() => downloadFile(name('svg'), gridSvg({ attentions: p.attentions, heads: p.heads, seqLen: p.seqLen, title: `${p.modelName.model}: attention of every head` }), 'image/svg+xml')}>
         SVG
       </button>
     </span>

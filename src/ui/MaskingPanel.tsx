@@ -3,6 +3,7 @@ import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, parseGlueTsv, type GlueExamp
 import { chanceHint, defaultLabelMapping } from '../analysis/labelMapping';
 import { compareMasked, taskPredictions } from '../analysis/maskingScores';
 import type { Masks } from '../engine/bertRunner';
+import { fileDigest } from '../engine/modelIdentity';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import { SweepPanel } from './SweepPanel';
 import { TextFileButton } from './TextFileButton';
@@ -31,7 +32,8 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
   const taskKey: GlueTaskKey = isGlueTaskKey(state.task) ? state.task : 'sst2';
   const task = GLUE_TASKS[taskKey];
   const [examples, setExamples] = useState<GlueExample[] | null>(null);
-  const [userFile, setUserFile] = useState<string | null>(null);
+  // A TSV the user opened: its results are keyed by its content, not its name.
+  const [userFile, setUserFile] = useState<{ name: string; digest: string } | null>(null);
   const [baseline, setBaseline] = useState<Evaluation | null>(null);
   const [masked, setMasked] = useState<Evaluation | null>(null);
   const [mappingEdit, setMappingEdit] = useState<number[] | null>(null);
@@ -56,7 +58,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
   const numLabels = model.shape.numLabels;
   const modelFits = model.head === 'sequence-classification' && (task.regression ? numLabels === 1 : numLabels === task.classNames.length);
   const maskKey = masks ? JSON.stringify([Array.from(masks.heads ?? []), Array.from(masks.layers ?? []), masks.mode]) : '';
-  const key = (analysis: ResultKey['analysis']): ResultKey => ({ analysis, model: state.model, task: `${taskKey}${userFile ? `:${userFile}` : ''}`, sample: sample?.length ?? 0, extra: analysis === 'masked' ? maskKey : undefined });
+  const key = (analysis: ResultKey['analysis']): ResultKey => ({ analysis, model: model.identity, task: `${taskKey}${userFile ? `:tsv-${userFile.digest}` : ''}`, sample: sample?.length ?? 0, extra: analysis === 'masked' ? maskKey : undefined });
 
   // Evaluates the sample (baseline or masked), streaming batch logits into state; a newer run cancels this one.
   const evaluate = (which: 'baseline' | 'masked', runMasks: Masks | undefined, set: (e: Evaluation | null) => void) => {
@@ -133,9 +135,11 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
           name="task-file"
           accept=".tsv,.txt"
           onError={report}
-          onText={(text, fileName) => {
-            setExamples(parseGlueTsv(text, task, { fileName }));
-            setUserFile(fileName);
+          onText={async (text, fileName) => {
+            const parsed = parseGlueTsv(text, task, { fileName });
+            const digest = await fileDigest(new TextEncoder().encode(text));
+            setExamples(parsed);
+            setUserFile({ name: fileName, digest });
             report(`Scoring ${task.name} on ${fileName} from your disk. Local files are not part of the page's link.`, 'notice');
           }}
         />

@@ -4,6 +4,7 @@ import type { GlueExample, GlueTaskSpec } from '../analysis/glue';
 import { layerDeltas, missingRuns, parseSweepFile, planSweep, runSweep, stringifySweep, sweepMatrix, type SweepKind, type SweepResult } from '../analysis/sweep';
 import type { EngineClient, ModelInfo } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
+import { loadedModelName } from './modelText';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import type { UrlState } from './urlState';
 import { TextFileButton } from './TextFileButton';
@@ -35,10 +36,8 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
   // How much of the sweep's layer computation the kept lower layers saved (or why none was).
   const [layerWork, setLayerWork] = useState<{ computed: number; whole: number; unavailable: string | null } | null>(null);
   const stop = useRef<(() => void) | null>(null);
-  const at = state.model.indexOf('@');
-  const modelName = at < 0 ? state.model : state.model.slice(0, at);
-  const revision = at < 0 ? (state.model.startsWith('bundled:') ? null : 'main') : state.model.slice(at + 1);
-  const key: ResultKey = { analysis: 'sweep', model: state.model, task: task.key, sample: sample.length, extra: `${kind}|${state.disableMode}` };
+  const { model: modelName, revision } = loadedModelName(model);
+  const key: ResultKey = { analysis: 'sweep', model: model.identity, task: task.key, sample: sample.length, extra: `${kind}|${state.disableMode}` };
   const keyString = JSON.stringify(key);
   const shownKey = useRef(keyString);
   shownKey.current = keyString;
@@ -103,7 +102,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     let n = 0;
     try {
       await runSweep(
-        { model: modelName, revision, task, examples: sample, first, kind, mode: state.disableMode, shape, mapping, createdWith: 'browser' },
+        { model: modelName, revision, modelIdentity: model.identity, task, examples: sample, first, kind, mode: state.disableMode, shape, mapping, createdWith: 'browser' },
         plan,
         async (masks) => {
           if (cancelled) throw Object.assign(new Error('paused'), { code: 'cancelled' });
@@ -203,6 +202,13 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
             {result.model}
             {result.revision ? `@${result.revision}` : ''} on {result.task}, {result.sample.size} examples, {result.mode === 'zero' ? 'zeroed' : result.mode === 'uniform' ? 'uniform' : 'skipped'}; baseline {result.metric} {result.baseline.score.toFixed(3)}; {result.runs.length} runs{result.complete ? '' : ' (incomplete)'}. Cells: score change when that {result.kind === 'heads' ? 'head' : 'layer'} alone is disabled.
           </p>
+          {imported && result.modelIdentity !== model.identity && (
+            <p className="notice" role="status" data-testid="sweep-other-model">
+              {result.modelIdentity
+                ? `This sweep was made with other model files (${result.modelIdentity}) than the loaded ${model.label} (${model.identity}): its scores are not this model's.`
+                : `This sweep file does not say which model files it was made with, so it cannot be checked against the loaded ${model.label}.`}
+            </p>
+          )}
           <table className="sweep-map" data-testid="sweep-map" data-kind={result.kind} aria-label="Score deltas">
             <thead>
               <tr>

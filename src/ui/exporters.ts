@@ -117,6 +117,10 @@ export function attentionCsv(
 export interface AttentionJsonInput {
   model: string;
   revision?: string;
+  /** The Hub host, when it is not the Hugging Face Hub. */
+  host?: string;
+  /** The content identity of the loaded model's files (ModelInfo.identity). */
+  identity?: string;
   text: { a: string; b?: string };
   /** 1-indexed; required unless aggregation is 'all-mean'. */
   layer?: number;
@@ -151,6 +155,8 @@ export function attentionJson(input: AttentionJsonInput): string {
   const fields: [string, unknown][] = [
     ['model', input.model],
     ['revision', input.revision ?? null],
+    ...(input.host ? [['host', input.host] as [string, unknown]] : []),
+    ['identity', input.identity ?? null],
     ['text', { a: input.text.a, b: input.text.b ?? null }],
     ['layer', aggregation === 'all-mean' ? null : input.layer],
     ['head', aggregation === 'head' ? input.head : null],

@@ -1,6 +1,6 @@
-import type { ModelSpec } from '../engine/client';
+import type { ModelInfo, ModelSpec } from '../engine/client';
 import type { ModelFormat } from '../engine/loadModel';
-import { parseHubId } from '../engine/modelSource';
+import { DEFAULT_HUB_HOST, parseHubId } from '../engine/modelSource';
 
 /** The model field's text (`bundled:NAME` or a Hub id) as a spec the engine loads. */
 export function specOfModelText(text: string, hubHost: string): ModelSpec {
@@ -20,3 +20,22 @@ export const WEIGHT_CHOICES = {
 } as const satisfies Record<string, { label: string; format: ModelFormat | 'auto'; onnxFile?: string }>;
 
 export type WeightChoice = keyof typeof WEIGHT_CHOICES;
+
+/** How exports, sweep files and labels name the model that is loaded (never the Model field's text, which a folder load leaves as it was). */
+export interface LoadedModelName {
+  /** A Hub id (owner/name), `bundled:NAME`, or the name of the folder the user opened. */
+  model: string;
+  /** The Hub revision as asked for; null for bundled models and local files. */
+  revision: string | null;
+  /** The Hub host, when it is not the Hugging Face Hub. */
+  host: string | null;
+  /** The content identity of the files that were loaded. */
+  identity: string;
+}
+
+export function loadedModelName(info: Pick<ModelInfo, 'ref' | 'identity'>): LoadedModelName {
+  const { ref, identity } = info;
+  if (ref.kind === 'hub') return { model: ref.repo, revision: ref.revision, host: ref.host && ref.host !== DEFAULT_HUB_HOST ? ref.host : null, identity };
+  if (ref.kind === 'bundled') return { model: `bundled:${ref.name}`, revision: null, host: null, identity };
+  return { model: ref.label, revision: null, host: null, identity };
+}

@@ -4,9 +4,9 @@ import { createStore, del, get, set } from 'idb-keyval';
 
 export interface ResultKey {
   analysis: 'baseline' | 'masked' | 'patterns' | 'special' | 'drift' | 'sweep';
-  /** Model text, with its revision (`owner/name@rev` or `bundled:NAME`). */
+  /** The loaded model's content identity (ModelInfo.identity), never the Model field's text. */
   model: string;
-  /** The second model, for drift. */
+  /** The second model, for drift: as asked for, with its Hub host (see AnalysisPanel). */
   base?: string;
   task: string;
   /** Examples used: the first `sample` of the dev set. */
@@ -18,7 +18,8 @@ export interface ResultKey {
 const store = typeof indexedDB === 'undefined' ? null : createStore('head-atlas', 'results');
 
 export function resultKeyString(k: ResultKey): string {
-  return JSON.stringify([k.analysis, k.model, k.base ?? '', k.task, k.sample, k.extra ?? '']);
+  // 'v2': results kept under v1 keys (the Model field's text) may belong to another model, so they are never read.
+  return JSON.stringify(['v2', k.analysis, k.model, k.base ?? '', k.task, k.sample, k.extra ?? '']);
 }
 
 /** A stored result, or null (also when storage is unavailable or the entry unreadable). */
