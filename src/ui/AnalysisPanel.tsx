@@ -5,6 +5,7 @@ import { PATTERN_TYPES, type PatternType } from '../analysis/patterns';
 import { SPECIAL_TOKEN_CLASSES } from '../analysis/specialTokens';
 import { downloadFile, exportFileName } from './exporters';
 import { HeadTable } from './HeadTable';
+import { newJobId } from './jobIds';
 import { LayerCurves } from './LayerCurves';
 import { loadedModelName, specOfModelText } from './modelText';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
@@ -44,7 +45,7 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
   const [stored, setStored] = useState<Stored | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [baseText, setBaseText] = useState(state.baseModel);
-  const job = useRef(0);
+  const job = useRef('');
   const loadedBase = useRef<{ client: unknown; text: string; host: string; id: string } | null>(null);
   const sample = examples ? (state.sampleSize > 0 ? examples.slice(0, state.sampleSize) : examples) : null;
   const classifier = patternModelJson ? 'fitted' : 'rules';
@@ -79,7 +80,8 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
 
   const run = async () => {
     if (!sample) return;
-    const jobId = `analyse-${++job.current}`;
+    const jobId = newJobId('analyse');
+    job.current = jobId;
     try {
       let baseId: string | null = null;
       if (state.baseModel && state.baseModel !== state.model) {
@@ -94,7 +96,7 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
       }
       setProgress({ done: 0, total: sample.length });
       const result = await client.analyse(model.id, sample, { baseModelId: baseId, jobId, patternModelJson }, (done, total, partial) => {
-        if (job.current !== Number(jobId.split('-')[1])) return;
+        if (job.current !== jobId) return;
         setProgress({ done, total });
         setStored({ result: partial, sample: sample.length, base: baseId ? state.baseModel : null, classifier });
         onResult(partial);
@@ -110,8 +112,8 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
     }
   };
   const cancel = () => {
-    void client.cancel(`analyse-${job.current}`);
-    job.current++;
+    void client.cancel(job.current);
+    job.current = '';
     setProgress(null);
   };
 

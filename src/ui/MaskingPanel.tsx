@@ -1,10 +1,11 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, parseGlueTsv, type GlueExample, type GlueTaskKey } from '../analysis/glue';
 import { chanceHint, defaultLabelMapping } from '../analysis/labelMapping';
 import { compareMasked, taskPredictions } from '../analysis/maskingScores';
 import type { Masks } from '../engine/bertRunner';
 import { fileDigest } from '../engine/modelIdentity';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
+import { newJobId } from './jobIds';
 import { SweepPanel } from './SweepPanel';
 import { TextFileButton } from './TextFileButton';
 import { loadTaskExamples } from './taskData';
@@ -37,7 +38,6 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
   const [baseline, setBaseline] = useState<Evaluation | null>(null);
   const [masked, setMasked] = useState<Evaluation | null>(null);
   const [mappingEdit, setMappingEdit] = useState<number[] | null>(null);
-  const jobs = useRef(0);
 
   // The task's dev set (shipped), unless the user opened a TSV for it.
   useEffect(() => {
@@ -64,7 +64,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
   const evaluate = (which: 'baseline' | 'masked', runMasks: Masks | undefined, set: (e: Evaluation | null) => void) => {
     if (!sample || !modelFits) return () => undefined;
     let live = true;
-    const jobId = `mask-eval-${++jobs.current}`;
+    const jobId = newJobId('mask-eval');
     (async () => {
       const stored = await loadResult<Evaluation>(key(which));
       if (!live) return;

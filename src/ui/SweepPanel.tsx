@@ -4,6 +4,7 @@ import type { GlueExample, GlueTaskSpec } from '../analysis/glue';
 import { layerDeltas, missingRuns, parseSweepFile, planSweep, runSweep, stringifySweep, sweepMatrix, type SweepKind, type SweepResult } from '../analysis/sweep';
 import type { EngineClient, ModelInfo } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
+import { newJobId } from './jobIds';
 import { loadedModelName } from './modelText';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import type { UrlState } from './urlState';
@@ -99,14 +100,13 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     setRunning({ done: done.size + 1, total: full.length, startedAt: performance.now(), doneAtStart: done.size });
     setLayerWork(null);
     const work = { computed: 0, whole: 0, unavailable: null as string | null };
-    let n = 0;
     try {
       await runSweep(
         { model: modelName, revision, modelIdentity: model.identity, task, examples: sample, first, kind, mode: state.disableMode, shape, mapping, createdWith: 'browser' },
         plan,
         async (masks) => {
           if (cancelled) throw Object.assign(new Error('paused'), { code: 'cancelled' });
-          jobId = `sweep-${++n}`;
+          jobId = newJobId('sweep');
           // Runs start at the first layer their mask changes, from the lower layers' kept outputs.
           const out = await client.evaluate(model.id, sample, { masks, jobId, batchSize: 32, reuse: true });
           if (out.reuse) {
@@ -167,7 +167,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
           </button>
         )}
         {result && (
-          <button type="button" name="sweep-export" onClick={() => downloadFile(exportFileName({ model: state.model, kind: `sweep-${result.task}-${result.kind}-${result.mode}`, ext: 'json' }), stringifySweep(result), 'application/json')}>
+          <button type="button" name="sweep-export" onClick={() => downloadFile(exportFileName({ model: modelName, kind: `sweep-${result.task}-${result.kind}-${result.mode}`, ext: 'json' }), stringifySweep(result), 'application/json')}>
             Export JSON
           </button>
         )}
