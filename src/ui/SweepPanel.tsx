@@ -21,6 +21,11 @@ interface Props {
   report: Report;
 }
 
+// Numbers each start of a sweep, so its job ids differ from an earlier start's: the engine keeps
+// a cancel that arrives after its job ended (a Pause between runs) and applies it to the next job
+// with that id.
+let sweepStarts = 0;
+
 const fmt = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(3)}`;
 
 /** The paper's ablation sweeps (Figs. 8–9): each head (or layer) disabled alone, as a map of score deltas. */
@@ -96,6 +101,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     const doneAtStart = previous?.runs.length ?? 0;
     let cancelled = false;
     let jobId = '';
+    const startNo = ++sweepStarts;
     stop.current = () => {
       cancelled = true;
       if (jobId) void client.cancel(jobId);
@@ -111,7 +117,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
         full,
         async (masks) => {
           if (cancelled) throw Object.assign(new Error('paused'), { code: 'cancelled' });
-          jobId = `sweep-${++n}`;
+          jobId = `sweep-${startNo}-${++n}`;
           // Runs start at the first layer their mask changes, from the lower layers' kept outputs.
           const out = await client.evaluate(model.id, sample, { masks, jobId, batchSize: 32, reuse: true });
           if (out.reuse) {
