@@ -3,7 +3,7 @@
 // the test in a temporary folder, and munged, slurmctld and slurmd started by the test, listening
 // on localhost only. Every daemon is stopped by its PID, also when the test fails or is interrupted.
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -74,15 +74,32 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** The processes, other than this one, whose environment has SLURM_CONF=`conf`: this cluster's jobs. */
+function clusterProcesses(conf: string): number[] {
+  const marker = `SLURM_CONF=${conf}\0`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'latin1').includes(marker)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return pids;
+}
 const TERMINAL = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE']);
 export const isTerminal = (state: string) => TERMINAL.has(state);
 
 /**
  * Starts munged, slurmctld and slurmd in `dir` (an empty folder). The node declares `cpus` CPUs
  * (SlurmdParameters=config_overrides lets it declare more than the machine has, so that a job
- * script's --cpus-per-task fits on a small test machine).
+ * script's --cpus-per-task fits on a small test machine). If the process is killed before stop(),
+ * `removeOnKill` (default `dir`) is removed too.
  */
-export async function startCluster(dir: string, { cpus, log }: { cpus: number; log: (line: string) => void }): Promise<Cluster> {
+export async function startCluster(dir: string, { cpus, log, removeOnKill }: { cpus: number; log: (line: string) => void; removeOnKill?: string }): Promise<Cluster> {
   // munged wants its socket's folders searchable by all (`dir`'s parents too), its key readable by its owner only.
   mkdirSync(dir, { recursive: true });
   chmodSync(dir, 0o755);
@@ -148,6 +165,7 @@ export async function startCluster(dir: string, { cpus, log }: { cpus: number; l
     if (stopped) return;
     stopped = true;
     process.off('exit', killNow);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
     const ctld = children.find((c) => c.name === 'slurmctld');
     if (ctld && ctld.child.exitCode === null) {
       // Jobs first, so no slurmstepd or job process outlives the cluster.
@@ -164,12 +182,26 @@ export async function startCluster(dir: string, { cpus, log }: { cpus: number; l
       }
       log(`stopped ${name} (PID ${child.pid})`);
     }
+    for (const pid of clusterProcesses(conf)) {
+      log(`killing PID ${pid}, a job process left running`);
+      process.kill(pid, 'SIGKILL');
+    }
   };
-  // Where the test process ends without afterAll (an uncaught error, Ctrl-C), the daemons go too.
+  // Where the test process ends without afterAll (an uncaught error, Ctrl-C, a kill), the daemons
+  // go too: killed on exit, and on SIGINT or SIGTERM, which are then raised again to end the process.
+  // So do the jobs' processes (slurmstepd and below), which outlive slurmd: they are the ones whose
+  // environment names this cluster's slurm.conf.
   const killNow = () => {
     for (const { child } of children) if (child.exitCode === null) child.kill('SIGKILL');
+    for (const pid of clusterProcesses(conf)) process.kill(pid, 'SIGKILL');
+    rmSync(removeOnKill ?? dir, { recursive: true, force: true });
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    killNow();
+    process.kill(process.pid, signal);
   };
   process.once('exit', killNow);
+  for (const signal of SIGNALS) process.once(signal, onSignal);
 
   try {
     const keyFile = join(keyDir, 'munge.key');

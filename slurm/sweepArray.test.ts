@@ -130,7 +130,7 @@ describe.skipIf(unavailable !== null)(`${unavailable ? `SKIPPED (${unavailable})
     // The same sweep in one process, to compare the merged file with (run while the cluster starts).
     single = run(process.execPath, [join(ROOT, 'scripts/sweep.mjs'), ...SWEEP, '--out', join(dir, 'single.json')], { cwd: ROOT, env: { PATH: process.env.PATH, HOME: join(dir, 'home') } }).then(() => readFileSync(join(dir, 'single.json'), 'utf8'));
     // 4 CPUs per shard, as the README's --cpus-per-task asks (the sweep itself uses --threads 1).
-    cluster = await startCluster(join(dir, 'cluster'), { cpus: 4 * SHARDS, log });
+    cluster = await startCluster(join(dir, 'cluster'), { cpus: 4 * SHARDS, log, removeOnKill: dir });
     log(`cluster up: munged ${cluster.pids.munged}, slurmctld ${cluster.pids.slurmctld}, slurmd ${cluster.pids.slurmd}`);
   }, 240_000);
 
