@@ -34,7 +34,10 @@ Sweep options:
   --mode M           zero (the head's output is 0; default), uniform (it attends uniformly, as in the paper),
                      or skip (layer sweeps only: the layer passes its input through)
   --shard i/n        run shard i of n (i from 0); every shard also runs the baseline
-  --out FILE         where the result JSON goes (rewritten after every run, so a killed job leaves a valid partial file)
+  --out FILE         where the result JSON goes (rewritten after every run, so a killed job leaves a valid partial file).
+                     If FILE holds part of this same sweep (same model, revision, task, sample, mode, kind, label
+                     mapping and shard), only the runs it lacks are run; a file of another sweep is refused, saying why
+  --restart          start over, overwriting --out, instead of going on from it
   --label-map MAP    model output → task class, one per output: "2,0,1" or "contradiction,entailment,neutral"
                      (default: from the config's label names, a catalogue of known models, or output i = class i)
   --name NAME        the model name written to the file (default: the Hub id, or the folder as given);
@@ -205,6 +208,17 @@ async function sweep(m, values) {
   const n = Math.min(positiveInt(values.n, '--n', all.length), all.length);
   const examples = all.slice(0, n);
 
+  // A file already at --out is where this sweep goes on from (or, with --restart, is overwritten).
+  /** @type {import('../src/analysis/sweep').SweepResult | null} */
+  let previous = null;
+  if (!values.restart && existsSync(values.out)) {
+    try {
+      previous = m.sweep.parseSweepFile(await readFile(values.out, 'utf8'), values.out);
+    } catch (e) {
+      throw new Error(`${/** @type {Error} */ (e).message} It cannot be resumed: give another --out, or --restart to overwrite it.`);
+    }
+  }
+
   let { ort, runtime, fallback } = await loadOrt(backend, threads);
   const isFolder = existsSync(values.model) && statSync(values.model).isDirectory();
   /** @type {import('../src/engine/engineHost').ModelSpec} */
@@ -271,24 +285,41 @@ async function sweep(m, values) {
   log(`task: ${task.name}, ${examples.length} of ${all.length} examples from ${dataFile}; metric ${task.headline}`);
   log(`sweep: ${kind}, mode ${mode}: ${plan.length} runs${shard ? ` (shard ${shard.index}/${shard.count} of ${fullPlan.length})` : ''}, baseline first`);
 
+  /** @type {import('../src/analysis/sweep').SweepSetup} */
+  const setup = {
+    model: modelName,
+    revision,
+    modelIdentity: info.identity,
+    task,
+    examples,
+    first: examples.length < all.length,
+    kind,
+    mode,
+    shape,
+    mapping: chosen.mapping,
+    createdWith: 'cli',
+    ...(shard ? { shard } : {}),
+    keepPredictions: !values['no-predictions'],
+  };
+  const cannotResume = (/** @type {string} */ why) => new Error(`Cannot resume ${values.out}: ${why}. Give another --out, or --restart to start over (it overwrites the file).`);
+  if (previous) {
+    const why = m.sweep.resumeMismatch(previous, setup);
+    if (why) throw cannotResume(why);
+    const planIds = new Set(plan.map((run) => run.id));
+    const have = previous.runs.filter((run) => planIds.has(run.id)).length;
+    if (have === plan.length - 1) {
+      log(`${values.out} already holds all ${have} runs of this sweep${shard ? ' shard' : ''}: nothing to run (--restart runs it again).`);
+      await host.unload(info.id);
+      return;
+    }
+    log(`resuming ${values.out}: ${have} of ${plan.length - 1} runs done; running the baseline again, then the other ${plan.length - 1 - have}.`);
+  }
+
   const maxKeptBytes = positiveInt(values['max-kept-mib'], '--max-kept-mib', m.engineHost.MAX_KEPT_BYTES / 2 ** 20) * 2 ** 20;
   const layerWork = { computed: 0, whole: 0, unavailable: /** @type {string | null} */ (null) };
   const started = performance.now();
   const result = await m.sweep.runSweep(
-    {
-      model: modelName,
-      revision,
-      task,
-      examples,
-      first: examples.length < all.length,
-      kind,
-      mode,
-      shape,
-      mapping: chosen.mapping,
-      createdWith: 'cli',
-      ...(shard ? { shard } : {}),
-      keepPredictions: !values['no-predictions'],
-    },
+    setup,
     plan,
     async (masks) => {
       const out = await host.evaluate(info.id, examples, { masks, batchSize, reuse: !values['no-reuse'], maxKeptBytes });
@@ -302,7 +333,7 @@ async function sweep(m, values) {
     },
     (p) => {
       const elapsed = (performance.now() - started) / 1000;
-      const eta = (elapsed / p.done) * (p.total - p.done);
+      const eta = (elapsed / (p.done - p.kept)) * (p.total - p.done);
       const delta = p.delta === null ? '' : `  Δ ${p.delta >= 0 ? '+' : ''}${p.delta.toFixed(4)}`;
       const width = String(p.total).length;
       log(`[${String(p.done).padStart(width)}/${p.total}] ${p.run.id.padEnd(9)} ${task.headline} ${p.score.toFixed(4)}${delta}   elapsed ${duration(elapsed)}, ETA ${duration(eta)}`);
@@ -314,7 +345,10 @@ async function sweep(m, values) {
       const snapshot = m.sweep.stringifySweep(p.result);
       pending = pending.then(() => writeAtomically(values.out, snapshot));
     },
-  );
+    { resume: previous },
+  ).catch((/** @type {Error} */ e) => {
+    throw e instanceof m.sweep.SweepResumeError ? cannotResume(e.message) : e;
+  });
   await pending;
   await writeAtomically(values.out, m.sweep.stringifySweep(result));
   log(`wrote ${values.out}: ${result.runs.length} runs${result.complete ? ', complete' : ''}, baseline ${task.headline} ${result.baseline.score.toFixed(4)}, in ${duration((performance.now() - started) / 1000)}.`);
@@ -349,6 +383,7 @@ async function main() {
       'no-predictions': { type: 'boolean' },
       'no-reuse': { type: 'boolean' },
       'max-kept-mib': { type: 'string' },
+      restart: { type: 'boolean' },
       merge: { type: 'boolean' },
       tolerance: { type: 'string' },
       help: { type: 'boolean', short: 'h' },

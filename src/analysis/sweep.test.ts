@@ -12,6 +12,7 @@ import {
   reuseFromLayer,
   runSweep,
   sampleFingerprint,
+  SweepResumeError,
   scoreLogits,
   shardOf,
   sweepMatrix,
@@ -165,6 +166,90 @@ describe('runSweep', () => {
   });
 });
 
+describe('runSweep with resume (the browser\'s Resume and the CLI\'s --out)', () => {
+  /** The last snapshot of a run stopped (as a killed job or a Pause stops it) after `runs` runs past the baseline. */
+  async function stoppedAfter(runs: number, s: SweepSetup, plan = planSweep(shape, s.kind, s.mode)): Promise<SweepResult> {
+    let calls = 0;
+    let last: SweepResult | null = null;
+    const stopping = (masks: Masks) => (++calls > runs + 1 ? Promise.reject(new Error('killed')) : fakeEvaluate(masks));
+    await expect(runSweep(s, plan, stopping, (p) => (last = JSON.parse(JSON.stringify(p.result))))).rejects.toThrow('killed');
+    return parseSweepFile(JSON.stringify(last));
+  }
+
+  it('runs only the runs the partial sweep lacks, and ends with the uninterrupted result', async () => {
+    const whole = await fullHeads();
+    const partial = await stoppedAfter(5, setup());
+    expect(partial.runs.map((r) => r.id)).toEqual(['L1-H1', 'L1-H2', 'L1-H3', 'L1-H4', 'L2-H1']);
+    const evaluated: Masks[] = [];
+    const progress: string[] = [];
+    const resumed = await runSweep(setup(), planSweep(shape, 'heads'), (m) => (evaluated.push(m), fakeEvaluate(m)), (p) => progress.push(`${p.done}/${p.total} kept ${p.kept} ${p.run.id} ${p.result.runs.length}`), { resume: partial });
+    expect(evaluated).toHaveLength(1 + 7); // the baseline again, then the 7 missing runs
+    expect(evaluated[0]).toEqual({});
+    expect(progress[0]).toBe('6/13 kept 5 baseline 5');
+    expect(progress[1]).toBe('7/13 kept 5 L2-H2 6');
+    expect(progress.at(-1)).toBe('13/13 kept 5 L3-H4 12');
+    expect(resumed).toEqual(whole);
+    // A kept run is taken as it is, not run again.
+    const edited = { ...partial, runs: partial.runs.map((r) => (r.id === 'L1-H2' ? { ...r, score: 0.5, delta: 0.5 - partial.baseline.score } : r)) };
+    const again = await runSweep(setup(), planSweep(shape, 'heads'), fakeEvaluate, undefined, { resume: edited });
+    expect(again.runs.find((r) => r.id === 'L1-H2')!.score).toBe(0.5);
+    expect(again.complete).toBe(true);
+  });
+
+  it('resumes a shard from its own partial file', async () => {
+    const plan = shardOf(planSweep(shape, 'heads'), 1, 3);
+    const s = setup({ shard: { index: 1, count: 3 } });
+    const whole = await runSweep(s, plan, fakeEvaluate);
+    const partial = await stoppedAfter(2, s, plan);
+    let calls = 0;
+    const resumed = await runSweep(s, plan, (m) => (calls++, fakeEvaluate(m)), undefined, { resume: partial });
+    expect(calls).toBe(1 + 2);
+    expect(resumed).toEqual(whole);
+    expect(resumed.complete).toBe(false); // a shard holds a third of the runs
+  });
+
+  it('refuses a partial file of another sweep, saying what differs, before running anything', async () => {
+    const partial = await stoppedAfter(3, setup());
+    const refusal = async (s: SweepSetup, from: SweepResult = partial) => {
+      let calls = 0;
+      const reports: unknown[] = [];
+      const error = await runSweep(s, planSweep(s.shape, s.kind, s.mode), (m) => (calls++, fakeEvaluate(m)), (p) => reports.push(p), { resume: from }).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(error).toBeInstanceOf(SweepResumeError);
+      expect(calls).toBe(0);
+      expect(reports).toEqual([]);
+      return error!.message;
+    };
+    expect(await refusal(setup({ model: 'other/model' }))).toBe('it holds another sweep: its model is "head-atlas/tiny-bert-sst2", but this sweep\'s is "other/model"');
+    expect(await refusal(setup({ revision: 'abc123' }))).toMatch(/its revision is "main", but this sweep's is "abc123"/);
+    expect(await refusal(setup({ task: GLUE_TASKS.cola }))).toMatch(/its task is "sst2", but this sweep's is "cola"/);
+    expect(await refusal(setup({ examples: examples.slice(0, 10) }))).toMatch(/its sample size is 20, but this sweep's is 10/);
+    expect(await refusal(setup({ first: false }))).toMatch(/its sample \(first rows or whole file\) is "first rows", but this sweep's is "whole file"/);
+    const relabelled = examples.map((e, i) => (i === 2 ? { ...e, label: 1 - e.label } : e));
+    expect(await refusal(setup({ examples: relabelled }))).toMatch(/its sample fingerprint is "[0-9a-f]{16}", but .* \(they scored different examples/);
+    expect(await refusal(setup({ mode: 'uniform' }))).toMatch(/its disable mode is "zero", but this sweep's is "uniform"/);
+    expect(await refusal(setup({ kind: 'layers' }))).toMatch(/its sweep kind is "heads", but this sweep's is "layers"/);
+    expect(await refusal(setup({ shape: { layers: 3, heads: 2 } }))).toMatch(/its number of heads is 4, but this sweep's is 2/);
+    expect(await refusal(setup({ mapping: [1, 0] }))).toMatch(/its label mapping \(model output → task class\) is \[0, 1\], but this sweep's is \[1, 0\]/);
+    expect(await refusal(setup({ shard: { index: 0, count: 2 } }))).toMatch(/its shard is none \(the whole sweep\), but this sweep's is 0\/2/);
+    const shardPartial = await stoppedAfter(1, setup({ shard: { index: 0, count: 2 } }), shardOf(planSweep(shape, 'heads'), 0, 2));
+    expect(await refusal(setup({ shard: { index: 1, count: 2 } }), shardPartial)).toMatch(/its shard is 0\/2, but this sweep's is 1\/2/);
+    expect(await refusal(setup(), shardPartial)).toMatch(/its shard is 0\/2, but this sweep's is none/);
+  });
+
+  it('refuses to go on when the baseline no longer scores as it did, before reporting anything', async () => {
+    const partial = await stoppedAfter(3, setup());
+    const reports: unknown[] = [];
+    const moved = { ...partial, baseline: { ...partial.baseline, score: 0.75 }, runs: partial.runs.map((r) => ({ ...r, delta: r.score - 0.75 })) };
+    await expect(runSweep(setup(), planSweep(shape, 'heads'), fakeEvaluate, (p) => reports.push(p), { resume: moved })).rejects.toThrow(
+      new SweepResumeError('its baseline scored 0.75, but the baseline now scores 0.8: the model\'s files, the examples\' scoring or the software changed'),
+    );
+    expect(reports).toEqual([]);
+  });
+});
+
 async function fullHeads(): Promise<SweepResult> {
   return runSweep(setup(), planSweep(shape, 'heads'), fakeEvaluate);
 }
@@ -222,7 +307,7 @@ describe('mergeSweeps', () => {
     expect(() => mergeSweeps([])).toThrow(/nothing to merge/);
     // The same name, other files: a sweep made on a planted or retrained model never merges in.
     const mine = { ...a, modelIdentity: `sha256:${'a'.repeat(32)}` };
-    expect(() => mergeSweeps([mine, { ...mine, modelIdentity: `sha256:${'b'.repeat(32)}` }])).toThrow(/ran other model files/);
+    expect(() => mergeSweeps([mine, { ...mine, modelIdentity: `sha256:${'b'.repeat(32)}` }])).toThrow(/model files \(content identity\)/);
     expect(mergeSweeps([mine, { ...a }]).result.modelIdentity).toBe(mine.modelIdentity);
   });
 

@@ -229,9 +229,11 @@ export interface SweepSetup {
 export type SweepEvaluate = (masks: Masks) => Promise<{ logits: Float32Array; numLabels: number }>;
 
 export interface SweepProgress {
-  /** Runs done, baseline included, of `total`. */
+  /** Runs done, baseline included, of `total` (the plan's runs), counting those kept from a resumed sweep. */
   done: number;
   total: number;
+  /** How many of `done` were kept from the sweep being resumed (0 when none is), e.g. for an ETA. */
+  kept: number;
   run: SweepRunPlan;
   score: number;
   /** Null for the baseline. */
@@ -240,26 +242,12 @@ export interface SweepProgress {
   result: SweepResult;
 }
 
-/**
- * Runs a plan (a whole sweep, or one shard of it) and returns its result file. `evaluate` scores
- * one mask over `setup.examples` (EngineHost.evaluate in the app and the CLI). The plan must begin
- * with the baseline. A throwing `evaluate` (e.g. a cancelled job) ends the sweep with that error;
- * `onRun` has seen the result so far.
- */
-export async function runSweep(setup: SweepSetup, plan: readonly SweepRunPlan[], evaluate: SweepEvaluate, onRun?: (progress: SweepProgress) => void): Promise<SweepResult> {
-  checkShape(setup.shape);
-  checkKindMode(setup.kind, setup.mode);
-  if (plan[0]?.id !== 'baseline') throw new Error('A sweep plan begins with the baseline run.');
-  if (setup.examples.length === 0) throw new Error('A sweep needs at least one example.');
-  const labels = setup.examples.map((e) => e.label);
-  const score = async (masks: Masks) => {
-    const { logits, numLabels } = await evaluate(masks);
-    return scoreLogits(setup.task, logits, numLabels, labels, setup.mapping);
-  };
-  const baseline = await score(plan[0].masks);
-  const result: SweepResult = {
-    format: SWEEP_FORMAT,
-    version: SWEEP_VERSION,
+/** What names a sweep in its file: the fields that two files of one sweep share. */
+export type SweepIdentity = Pick<SweepResult, 'model' | 'revision' | 'modelIdentity' | 'task' | 'metric' | 'sample' | 'mode' | 'kind' | 'layers' | 'heads' | 'labelMapping' | 'shard'>;
+
+/** The identity of the file a sweep set up this way writes. */
+export function sweepIdentity(setup: SweepSetup): SweepIdentity {
+  return {
     model: setup.model,
     revision: setup.revision,
     ...(setup.modelIdentity ? { modelIdentity: setup.modelIdentity } : {}),
@@ -270,25 +258,132 @@ export async function runSweep(setup: SweepSetup, plan: readonly SweepRunPlan[],
     kind: setup.kind,
     layers: setup.shape.layers,
     heads: setup.shape.heads,
-    baseline: { score: baseline.scores.headline.value, ...(setup.keepPredictions === false ? {} : { predictions: baseline.predictions }) },
-    runs: [],
-    complete: false,
-    createdWith: setup.createdWith,
     labelMapping: [...setup.mapping],
     ...(setup.shard ? { shard: { ...setup.shard } } : {}),
   };
-  onRun?.({ done: 1, total: plan.length, run: plan[0], score: result.baseline.score, delta: null, result });
-  for (let i = 1; i < plan.length; i++) {
-    const run = plan[i];
+}
+
+// What makes two files parts of one sweep, as shown in messages. A value that is undefined was not
+// recorded (files from before fingerprints and label mappings were written) and is not compared.
+const SAME_SWEEP: { label: string; value: (s: SweepIdentity) => string | undefined; hint?: string }[] = [
+  { label: 'model', value: (s) => JSON.stringify(s.model) },
+  { label: 'revision', value: (s) => JSON.stringify(s.revision) },
+  { label: 'model files (content identity)', value: (s) => s.modelIdentity && JSON.stringify(s.modelIdentity), hint: 'the same name, other files: a retrained, planted or differently formatted model' },
+  { label: 'task', value: (s) => JSON.stringify(s.task) },
+  { label: 'metric', value: (s) => JSON.stringify(s.metric) },
+  { label: 'sample size', value: (s) => String(s.sample.size) },
+  { label: 'sample (first rows or whole file)', value: (s) => JSON.stringify(s.sample.first ? 'first rows' : 'whole file') },
+  { label: 'sample fingerprint', value: (s) => s.sample.fingerprint && JSON.stringify(s.sample.fingerprint), hint: 'they scored different examples: were they given different data files?' },
+  { label: 'disable mode', value: (s) => JSON.stringify(s.mode) },
+  { label: 'sweep kind', value: (s) => JSON.stringify(s.kind) },
+  { label: 'number of layers', value: (s) => String(s.layers) },
+  { label: 'number of heads', value: (s) => String(s.heads) },
+  { label: 'label mapping (model output → task class)', value: (s) => s.labelMapping && `[${s.labelMapping.join(', ')}]` },
+];
+const SAME_SHARD = { label: 'shard', value: (s: SweepIdentity) => (s.shard ? `${s.shard.index}/${s.shard.count}` : 'none (the whole sweep)') };
+
+/**
+ * The first way `other` is not part of the same sweep as `base`, or null: model, revision, task,
+ * metric, sample, mode, kind, shape, label mapping and, with `shard`, the shard. Merging (shards
+ * of one sweep) and resuming (the same shard of it) both decide by this.
+ */
+export function sweepDifference(base: SweepIdentity, other: SweepIdentity, options: { shard?: boolean } = {}): { label: string; base: string; other: string; hint?: string } | null {
+  for (const field of options.shard ? [...SAME_SWEEP, SAME_SHARD] : SAME_SWEEP) {
+    const [a, b] = [field.value(base), field.value(other)];
+    if (a !== undefined && b !== undefined && a !== b) return { label: field.label, base: a, other: b, ...('hint' in field && field.hint ? { hint: field.hint } : {}) };
+  }
+  return null;
+}
+
+/** A sweep that cannot go on from the partial one it was given; the message says why. */
+export class SweepResumeError extends Error {
+  readonly code = 'not-resumable';
+}
+
+/**
+ * Why a sweep set up as `setup` cannot go on from `previous` (a partial file of it), naming what
+ * differs, or null when `previous` is the same sweep, shard included.
+ */
+export function resumeMismatch(previous: SweepIdentity, setup: SweepSetup): string | null {
+  const d = sweepDifference(sweepIdentity(setup), previous, { shard: true });
+  return d && `it holds another sweep: its ${d.label} is ${d.other}, but this sweep's is ${d.base}${d.hint ? ` (${d.hint})` : ''}`;
+}
+
+export interface RunSweepOptions {
+  /**
+   * A partial result of this same sweep (same shard) to go on from, as the browser's Resume and
+   * the CLI's --out do: its runs are kept, and only the plan's runs it lacks are run. The baseline
+   * runs again, for the deltas and to check it scores as it did. A different sweep, or a baseline
+   * that now scores otherwise, throws a SweepResumeError before anything is reported to `onRun`.
+   */
+  resume?: SweepResult | null;
+}
+
+/**
+ * Runs a plan (a whole sweep, or one shard of it) and returns its result file. `evaluate` scores
+ * one mask over `setup.examples` (EngineHost.evaluate in the app and the CLI). The plan must begin
+ * with the baseline. A throwing `evaluate` (e.g. a cancelled job) ends the sweep with that error;
+ * `onRun` has seen the result so far.
+ */
+export async function runSweep(setup: SweepSetup, plan: readonly SweepRunPlan[], evaluate: SweepEvaluate, onRun?: (progress: SweepProgress) => void, options: RunSweepOptions = {}): Promise<SweepResult> {
+  checkShape(setup.shape);
+  checkKindMode(setup.kind, setup.mode);
+  if (plan[0]?.id !== 'baseline') throw new Error('A sweep plan begins with the baseline run.');
+  if (setup.examples.length === 0) throw new Error('A sweep needs at least one example.');
+  const previous = options.resume ?? null;
+  if (previous) {
+    const why = resumeMismatch(previous, setup);
+    if (why) throw new SweepResumeError(why);
+  }
+  const kept = previous?.runs ?? [];
+  const keptIds = new Set(kept.map((r) => r.id));
+  const labels = setup.examples.map((e) => e.label);
+  const score = async (masks: Masks) => {
+    const { logits, numLabels } = await evaluate(masks);
+    return scoreLogits(setup.task, logits, numLabels, labels, setup.mapping);
+  };
+  const baseline = await score(plan[0].masks);
+  const baselineScore = baseline.scores.headline.value;
+  // The kept runs' deltas are against the old baseline: mixing them with a new one would be wrong.
+  if (previous && previous.baseline.score !== baselineScore) {
+    throw new SweepResumeError(`its baseline scored ${previous.baseline.score}, but the baseline now scores ${baselineScore}: the model's files, the examples' scoring or the software changed`);
+  }
+  const id = sweepIdentity(setup);
+  const result: SweepResult = {
+    format: SWEEP_FORMAT,
+    version: SWEEP_VERSION,
+    model: id.model,
+    revision: id.revision,
+    ...(id.modelIdentity ? { modelIdentity: id.modelIdentity } : {}),
+    task: id.task,
+    metric: id.metric,
+    sample: id.sample,
+    mode: id.mode,
+    kind: id.kind,
+    layers: id.layers,
+    heads: id.heads,
+    baseline: { score: baselineScore, ...(setup.keepPredictions === false ? {} : { predictions: baseline.predictions }) },
+    runs: [...kept],
+    complete: false,
+    createdWith: setup.createdWith,
+    labelMapping: id.labelMapping,
+    ...(id.shard ? { shard: id.shard } : {}),
+  };
+  result.complete = missingRuns(result).length === 0;
+  const planIds = new Set(plan.map((p) => p.id));
+  const keptOfPlan = kept.filter((r) => planIds.has(r.id)).length;
+  let done = 1 + keptOfPlan;
+  onRun?.({ done, total: plan.length, kept: keptOfPlan, run: plan[0], score: baselineScore, delta: null, result });
+  for (const run of plan.slice(1)) {
     if (run.layer === null || (setup.kind === 'heads') !== (run.head !== null)) throw new Error(`Run ${run.id} is not a ${setup.kind} run.`);
+    if (keptIds.has(run.id)) continue;
     const value = (await score(run.masks)).scores.headline.value;
-    const entry: SweepRunResult = { id: run.id, layer: run.layer, ...(run.head !== null ? { head: run.head } : {}), score: value, delta: value - result.baseline.score };
-    result.runs.push(entry);
+    const entry: SweepRunResult = { id: run.id, layer: run.layer, ...(run.head !== null ? { head: run.head } : {}), score: value, delta: value - baselineScore };
+    result.runs = sortedRuns([...result.runs, entry]);
     // Kept true to the runs so far, so every snapshot passed to onRun is a valid file.
     result.complete = missingRuns(result).length === 0;
-    onRun?.({ done: i + 1, total: plan.length, run, score: value, delta: entry.delta, result });
+    onRun?.({ done: ++done, total: plan.length, kept: keptOfPlan, run, score: value, delta: entry.delta, result });
   }
-  result.runs = sortedRuns(result.runs);
   return result;
 }
 
@@ -479,32 +574,10 @@ export function mergeSweeps(shards: readonly SweepResult[], options: MergeOption
   const tolerance = options.tolerance ?? 0;
   const first = shards[0];
   const notes: string[] = [];
-  const same: [string, (s: SweepResult) => unknown][] = [
-    ['model', (s) => s.model],
-    ['revision', (s) => s.revision],
-    ['task', (s) => s.task],
-    ['metric', (s) => s.metric],
-    ['sample size', (s) => s.sample.size],
-    ['sample (first rows or whole file)', (s) => (s.sample.first ? 'first rows' : 'whole file')],
-    ['disable mode', (s) => s.mode],
-    ['sweep kind', (s) => s.kind],
-    ['number of layers', (s) => s.layers],
-    ['number of heads', (s) => s.heads],
-  ];
   shards.forEach((shard, i) => {
     if (i === 0) return;
-    for (const [label, get] of same) {
-      if (get(shard) !== get(first)) {
-        throw new Error(`Cannot merge: ${name(i)} has ${label} ${JSON.stringify(get(shard))}, but ${name(0)} has ${JSON.stringify(get(first))}. Only shards of one sweep merge.`);
-      }
-    }
-    const ids = [first.modelIdentity, shard.modelIdentity];
-    if (ids[0] && ids[1] && ids[0] !== ids[1]) throw new Error(`Cannot merge: ${name(i)} ran other model files than ${name(0)} (identities ${ids[1]} and ${ids[0]}), though both name ${first.model}.`);
-    const fp = [first.sample.fingerprint, shard.sample.fingerprint];
-    if (fp[0] && fp[1] && fp[0] !== fp[1]) throw new Error(`Cannot merge: ${name(i)} scored different examples from ${name(0)} (sample fingerprints ${fp[1]} and ${fp[0]}): were they given different data files?`);
-    if (first.labelMapping && shard.labelMapping && first.labelMapping.join() !== shard.labelMapping.join()) {
-      throw new Error(`Cannot merge: ${name(i)} mapped the model's outputs to classes as [${shard.labelMapping}], ${name(0)} as [${first.labelMapping}].`);
-    }
+    const d = sweepDifference(first, shard);
+    if (d) throw new Error(`Cannot merge: ${name(i)} has ${d.label} ${d.other}, but ${name(0)} has ${d.base}${d.hint ? ` (${d.hint})` : ''}. Only shards of one sweep merge.`);
     const gap = Math.abs(shard.baseline.score - first.baseline.score);
     if (gap > tolerance) {
       throw new Error(`Cannot merge: the baselines disagree (${name(i)}: ${shard.baseline.score}, ${name(0)}: ${first.baseline.score})${baselinePredictionDiff(first, shard)}. The same model on the same examples should score the same; were they run on different model files or software?`);

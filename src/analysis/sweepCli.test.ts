@@ -111,6 +111,45 @@ describe('scripts/sweep.mjs', () => {
     }
   }, 300_000);
 
+  it('goes on from a partial --out of the same sweep, refuses a file of another sweep, and starts over with --restart', async () => {
+    const whole = await cli(sweepArgs('resume-whole.json'));
+    expect(whole.code, whole.stderr).toBe(0);
+    const full = parseSweepFile(read('resume-whole.json'));
+    // A partial file as a killed job leaves it, with one kept run's score edited: resuming keeps it, a rerun would not.
+    const kept = full.runs.slice(0, 5).map((r) => (r.id === 'L1-H2' ? { ...r, score: 0.25, delta: 0.25 - full.baseline.score } : r));
+    writeFileSync(join(dir, 'resume.json'), stringifySweep({ ...full, runs: kept, complete: false }));
+
+    const resumed = await cli(sweepArgs('resume.json'));
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/resuming resume\.json: 5 of 12 runs done; running the baseline again, then the other 7\./);
+    expect(resumed.stderr.match(/^\[\s*\d+\/13\]/gm)).toEqual(['[ 6/13]', '[ 7/13]', '[ 8/13]', '[ 9/13]', '[10/13]', '[11/13]', '[12/13]', '[13/13]']);
+    const result = parseSweepFile(read('resume.json'));
+    expect(result.complete).toBe(true);
+    expect(result.runs.find((r) => r.id === 'L1-H2')!.score).toBe(0.25);
+    expect(result.runs.filter((r) => r.id !== 'L1-H2')).toEqual(full.runs.filter((r) => r.id !== 'L1-H2'));
+    const done = read('resume.json');
+    const nothingLeft = await cli(sweepArgs('resume.json'));
+    expect(nothingLeft.code, nothingLeft.stderr).toBe(0);
+    expect(nothingLeft.stderr).toMatch(/resume\.json already holds all 12 runs of this sweep: nothing to run/);
+    expect(read('resume.json')).toBe(done);
+
+    const other = await cli(sweepArgs('resume.json', '--mode', 'uniform'));
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(/Cannot resume resume\.json: it holds another sweep: its disable mode is "zero", but this sweep's is "uniform"\. Give another --out, or --restart/);
+    writeFileSync(join(dir, 'notes.json'), 'my notes, not a sweep');
+    const notSweep = await cli(sweepArgs('notes.json'));
+    expect(notSweep.code).toBe(1);
+    expect(notSweep.stderr).toMatch(/notes\.json: not JSON .* It cannot be resumed: give another --out, or --restart to overwrite it\./);
+    expect(read('notes.json')).toBe('my notes, not a sweep');
+    expect(read('resume.json')).toBe(done);
+
+    const restarted = await cli(sweepArgs('resume.json', '--restart'));
+    expect(restarted.code, restarted.stderr).toBe(0);
+    expect(restarted.stderr).not.toMatch(/resuming/);
+    expect(restarted.stderr).toMatch(/\[ 1\/13\] baseline/);
+    expect(read('resume.json')).toBe(read('resume-whole.json'));
+  }, 300_000);
+
   it('says what is wrong and exits with 1', async () => {
     // Sweep files of its own (a stand-in evaluate), so this test does not lean on the others' files.
     const shape = { layers: 3, heads: 4 };

@@ -1,7 +1,7 @@
 import { interpolateRdBu, scaleDiverging } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import type { GlueExample, GlueTaskSpec } from '../analysis/glue';
-import { layerDeltas, missingRuns, parseSweepFile, planSweep, runSweep, stringifySweep, sweepMatrix, type SweepKind, type SweepResult } from '../analysis/sweep';
+import { layerDeltas, parseSweepFile, planSweep, runSweep, stringifySweep, SweepResumeError, sweepMatrix, type SweepKind, type SweepResult } from '../analysis/sweep';
 import type { EngineClient, ModelInfo } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
 import { newJobId } from './jobIds';
@@ -36,6 +36,9 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
   const [stored, setStored] = useState<SweepResult | null | undefined>(undefined);
   // How much of the sweep's layer computation the kept lower layers saved (or why none was).
   const [layerWork, setLayerWork] = useState<{ computed: number; whole: number; unavailable: string | null } | null>(null);
+  // Set when the kept incomplete sweep is not this sweep (e.g. the outputs were mapped otherwise):
+  // the next run starts over instead of resuming it.
+  const [unresumable, setUnresumable] = useState(false);
   const stop = useRef<(() => void) | null>(null);
   const { model: modelName, revision } = loadedModelName(model);
   const key: ResultKey = { analysis: 'sweep', model: model.identity, task: task.key, sample: sample.length, extra: `${kind}|${state.disableMode}` };
@@ -59,6 +62,8 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
       stop.current?.();
     };
   }, [keyString]);
+
+  useEffect(() => setUnresumable(false), [keyString, mapping.join()]);
 
   // A sweep named by the link (?sweep=URL) is fetched and shown as imported.
   useEffect(() => {
@@ -84,12 +89,11 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     const full = planSweep(shape, kind, state.disableMode);
     // An incomplete sweep resumes; a complete one runs again from the start, and stays kept (and is
     // shown again if this run is paused) until the new one is complete.
-    const previous = stored && !stored.complete ? stored : null;
+    const previous = stored && !stored.complete && !unresumable ? stored : null;
     const kept = stored?.complete ? stored : null;
     const startedFor = keyString;
     let finished = false;
-    const done = new Set(previous?.runs.map((r) => r.id) ?? []);
-    const plan = [full[0], ...full.slice(1).filter((p) => !done.has(p.id))];
+    const doneAtStart = previous?.runs.length ?? 0;
     let cancelled = false;
     let jobId = '';
     stop.current = () => {
@@ -97,13 +101,13 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
       if (jobId) void client.cancel(jobId);
     };
     setImported(null);
-    setRunning({ done: done.size + 1, total: full.length, startedAt: performance.now(), doneAtStart: done.size });
+    setRunning({ done: doneAtStart + 1, total: full.length, startedAt: performance.now(), doneAtStart });
     setLayerWork(null);
     const work = { computed: 0, whole: 0, unavailable: null as string | null };
     try {
       await runSweep(
         { model: modelName, revision, modelIdentity: model.identity, task, examples: sample, first, kind, mode: state.disableMode, shape, mapping, createdWith: 'browser' },
-        plan,
+        full,
         async (masks) => {
           if (cancelled) throw Object.assign(new Error('paused'), { code: 'cancelled' });
           jobId = newJobId('sweep');
@@ -118,19 +122,22 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
           return out;
         },
         (p) => {
-          const runs = [...(previous?.runs ?? []), ...p.result.runs];
-          const merged: SweepResult = { ...p.result, runs, complete: false };
-          merged.complete = missingRuns(merged).length === 0;
-          finished = merged.complete;
-          if (!kept || finished) void saveResult(key, merged);
+          // runSweep goes on from `previous`: its result holds the kept runs and the new ones.
+          const snapshot: SweepResult = { ...p.result };
+          finished = snapshot.complete;
+          if (!kept || finished) void saveResult(key, snapshot);
           if (shownKey.current !== startedFor) return; // the view moved on to another sweep
-          setResult(merged);
-          setRunning((r) => (r ? { ...r, done: runs.length + 1 } : r));
-          if (!kept || finished) setStored(merged);
+          setResult(snapshot);
+          setRunning((r) => (r ? { ...r, done: p.done } : r));
+          if (!kept || finished) setStored(snapshot);
         },
+        { resume: previous },
       );
     } catch (e) {
-      if ((e as { code?: string }).code !== 'cancelled') report((e as Error).message);
+      if (e instanceof SweepResumeError) {
+        setUnresumable(true);
+        report(`The kept sweep cannot be resumed: ${e.message}. Run again starts it over.`);
+      } else if ((e as { code?: string }).code !== 'cancelled') report((e as Error).message);
     } finally {
       if (kept && !finished && shownKey.current === startedFor) setResult(kept);
       setRunning(null);
@@ -163,7 +170,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
           </button>
         ) : (
           <button type="button" name="sweep-run" disabled={stored === undefined} onClick={() => void start()}>
-            {stored && !stored.complete ? 'Resume sweep' : stored ? 'Run again' : 'Run sweep'}
+            {stored && !stored.complete && !unresumable ? 'Resume sweep' : stored ? 'Run again' : 'Run sweep'}
           </button>
         )}
         {result && (
