@@ -147,6 +147,14 @@ export function patchExportedGraph(
   const rewire = (from: string, to: string) => {
     for (const node of consumers.get(from) ?? []) node.input = node.input.map((i) => (i === from ? to : i));
   };
+  // An export's own tensors named like the outputs added here (attentions.N) are renamed.
+  for (const node of graph.node) {
+    node.output = node.output.map((o) => {
+      if (!/^attentions\.\d+$/.test(o)) return o;
+      rewire(o, `${o}/export`);
+      return `${o}/export`;
+    });
+  }
 
   // A layer's output is the one tensor its nodes hand to later nodes; its input is what the
   // attention block's residual Add reads from outside the layer.

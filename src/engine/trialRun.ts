@@ -8,15 +8,17 @@ import type { PreparedModel } from './loadModel';
  */
 export function plainOrtMessage(raw: string): string {
   const text = raw.replace(/\s+/g, ' ').trim();
-  if (/bad_alloc|Failed to allocate|out of memory|Cannot enlarge memory|Aborted\(OOM\)|memory access out of bounds/i.test(text)) {
-    return 'it needs more memory than the browser gives it (the graph asks for an absurdly large tensor)';
+  if (/bad_alloc|Failed to allocate|out of memory|Cannot enlarge memory|Aborted\(OOM\)|memory access out of bounds|shape is too large|Integer overflow/i.test(text)) {
+    return 'the graph asks for a tensor too large to allocate';
   }
   const node = /running (\w+) node\. Name:'([^']*)'/.exec(text);
   let reason = (/Status Message: (.*)$/.exec(text)?.[1] ?? text)
     .replace(/ERROR_CODE: \d+,? ?/g, '')
     .replace(/ERROR_MESSAGE: /g, '')
-    .replace(/\S*\/\S*\.(cc|cpp|h|hpp|c):\d+ ?/g, '')
-    .replace(/(\w+::)+\w+(\([^)]*\))?( const)? ?/g, '')
+    .replace(/\S*\.(cc|cpp|h|hpp|c):\d+ ?/g, '')
+    .replace(/\[ONNXRuntimeError\] : \d+ : \w+ : ?/g, '')
+    .replace(/(?:static |virtual )?[\w<>*&](?:[\w<>*&, ]|::)*::[\w<>~*]+\([^()]*\)(?: const)? ?/g, '')
+    .replace(/[\w.<>=! ]+ was false\. ?/g, '')
     .replace(/^(failed to call OrtRun\(\)\.?|Error:) ?/i, '')
     .replace(/[ .]+$/, '')
     .trim();
