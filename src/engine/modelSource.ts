@@ -59,9 +59,11 @@ export function checkContainedPath(path: unknown, what: string): string {
   return path;
 }
 
-/** A bundled model's name: one folder under public/models/, never a path. */
+/** A bundled model's name: one folder under public/models/, never a path ("." or ".." included). */
+export const BUNDLED_NAME = /^[A-Za-z0-9][\w-]*(\.[\w-]+)*$/;
+
 export function checkBundledName(name: string): string {
-  if (!/^[A-Za-z0-9][\w-]*(\.[\w-]+)*$/.test(name)) {
+  if (!BUNDLED_NAME.test(name)) {
     throw new EngineError('bad-input', `"bundled:${name.slice(0, 60)}" is not a bundled model: after "bundled:" comes the name of one (letters, digits, "-", "_" and inner dots), e.g. bundled:micro-bert-sst2.`);
   }
   return name;

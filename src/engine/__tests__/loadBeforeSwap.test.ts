@@ -39,8 +39,8 @@ function folder(name: string, replaced: Record<string, Uint8Array | string> = {}
 function editedOnnx(name: string, edit: (g: onnx.GraphProto, out: string, preOut: string) => void): Uint8Array {
   const m = onnx.ModelProto.decode(readFileSync(`${hubFolder(name)}/onnx/model.onnx`));
   const g = m.graph as onnx.GraphProto;
-  const out = g.output[0].name;
-  const producer = g.node.find((n) => n.output.includes(out))!;
+  const out = g.output[0].name as string;
+  const producer = (g.node as onnx.NodeProto[]).find((n) => n.output.includes(out))!;
   producer.output = producer.output.map((o) => (o === out ? 'pre_out' : o));
   edit(g, out, 'pre_out');
   return encodeModel(m);
@@ -120,10 +120,11 @@ describe('a model must run a short input before it replaces the loaded one', () 
     // output, layer 0's named attentions.0 (the name Head Atlas gives its own, masked maps).
     const m = onnx.ModelProto.decode(readFileSync(`${hubFolder('tiny-bert')}/onnx/model.onnx`));
     const g = m.graph as onnx.GraphProto;
-    for (const softmax of g.node.filter((n) => n.opType === 'Softmax' && n.name.includes('/attention/'))) {
+    const nodes = g.node as onnx.NodeProto[];
+    for (const softmax of nodes.filter((n) => n.opType === 'Softmax' && n.name.includes('/attention/'))) {
       if (softmax.name.includes('layer.0')) {
         const old = softmax.output[0];
-        for (const n of g.node) n.input = n.input.map((i) => (i === old ? 'attentions.0' : i));
+        for (const n of nodes) n.input = n.input.map((i) => (i === old ? 'attentions.0' : i));
         softmax.output = ['attentions.0'];
       }
       g.output.push({ name: softmax.output[0] } as onnx.ValueInfoProto);
