@@ -29,11 +29,41 @@ const ARCHITECTURE_HEADS: Record<string, BertHead> = {
   BertForPreTraining: 'masked-lm',
 };
 
-function positiveInt(json: Record<string, unknown>, key: string, fallback?: number): number {
-  const v = json[key] ?? fallback;
+/**
+ * Upper bounds on config numbers, far above any BERT (bert-large: 24 layers, 16 heads, hidden 1024;
+ * multilingual vocabularies ~250k): a config past them is refused before anything is allocated.
+ */
+export const CONFIG_LIMITS = {
+  num_hidden_layers: 256,
+  num_attention_heads: 256,
+  hidden_size: 16_384,
+  intermediate_size: 65_536,
+  vocab_size: 1_000_000,
+  max_position_embeddings: 65_536,
+  type_vocab_size: 1_024,
+  num_labels: 10_000,
+} as const;
+
+type LimitedKey = keyof typeof CONFIG_LIMITS;
+
+function configInt(key: LimitedKey, v: unknown, how = `"${key}"`): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    throw new EngineError('not-bert', `config.json has no valid "${key}" (a positive integer), so this is not a BERT config.`);
+    const given = v === undefined ? '' : ` (it is ${JSON.stringify(v)})`;
+    throw new EngineError('not-bert', `config.json has no valid ${how}: a positive integer is needed${given}, so this is not a BERT config.`);
   }
+  if (v > CONFIG_LIMITS[key]) {
+    throw new EngineError('not-bert', `config.json's ${how} is ${v}, over the ${CONFIG_LIMITS[key]} Head Atlas accepts: no BERT model is that large, so the file is refused.`);
+  }
+  return v;
+}
+
+function positiveInt(json: Record<string, unknown>, key: LimitedKey, fallback?: number): number {
+  return configInt(key, json[key] ?? fallback);
+}
+
+function layerNormEps(v: unknown): number {
+  if (v === undefined) return 1e-12;
+  if (typeof v !== 'number' || !(v > 0 && v < 1)) throw new EngineError('not-bert', `config.json's "layer_norm_eps" is ${JSON.stringify(v)}; it must be a small positive number (BERT uses 1e-12).`);
   return v;
 }
 
@@ -66,8 +96,12 @@ export function parseBertConfig(raw: unknown): BertShape {
   if (json.position_embedding_type !== undefined && json.position_embedding_type !== 'absolute') {
     throw new EngineError('not-bert', `position_embedding_type "${String(json.position_embedding_type)}" is not supported (absolute only).`);
   }
-  const id2label = json.id2label && typeof json.id2label === 'object' ? (json.id2label as Record<string, unknown>) : null;
-  const numLabels = id2label ? Object.keys(id2label).length : typeof json.num_labels === 'number' ? json.num_labels : 2;
+  const id2label = json.id2label && typeof json.id2label === 'object' && !Array.isArray(json.id2label) ? (json.id2label as Record<string, unknown>) : null;
+  const numLabels = id2label
+    ? configInt('num_labels', Object.keys(id2label).length, 'number of labels in "id2label"')
+    : json.num_labels === undefined
+      ? 2
+      : configInt('num_labels', json.num_labels);
   let labels: string[] | null = null;
   if (id2label) {
     labels = Array.from({ length: numLabels }, (_, i) => String(id2label[String(i)] ?? `LABEL_${i}`));
@@ -81,7 +115,7 @@ export function parseBertConfig(raw: unknown): BertShape {
     vocabSize: positiveInt(json, 'vocab_size'),
     maxPositions: positiveInt(json, 'max_position_embeddings', 512),
     typeVocabSize: positiveInt(json, 'type_vocab_size', 2),
-    layerNormEps: typeof json.layer_norm_eps === 'number' ? json.layer_norm_eps : 1e-12,
+    layerNormEps: layerNormEps(json.layer_norm_eps),
     hiddenAct,
     head,
     numLabels,

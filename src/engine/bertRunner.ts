@@ -1,5 +1,6 @@
 import type { BertHead, BertShape } from './bertConfig';
 import { EngineError } from './errors';
+import { plainOrtMessage } from './trialRun';
 
 export type OrtApi = typeof import('onnxruntime-web');
 export type Session = Awaited<ReturnType<OrtApi['InferenceSession']['create']>>;
@@ -12,7 +13,7 @@ export async function createSession(ort: OrtApi, modelBytes: Uint8Array, executi
       graphOptimizationLevel: 'all',
     } as Parameters<OrtApi['InferenceSession']['create']>[1]);
   } catch (e) {
-    throw new EngineError('backend', `ONNX Runtime could not create a session on ${executionProviders.join('/')}: ${(e as Error).message}`);
+    throw new EngineError('backend', `ONNX Runtime could not create a session on ${executionProviders.join('/')}: ${plainOrtMessage((e as Error)?.message ?? String(e))}.`);
   }
 }
 

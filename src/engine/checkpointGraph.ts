@@ -44,19 +44,24 @@ export interface StageGraphs {
 
 /** A checkpoint's weights, checked against the config as each is used; missing ones are collected and reported together. */
 class CheckedWeights {
-  readonly missing: string[] = [];
+  /** A set, so a config with many layers and no weights is checked in linear time. */
+  readonly missing = new Set<string>();
   private readonly converted = new Map<string, Float32Array>();
 
   constructor(readonly tensors: Map<string, StoredTensor>) {}
 
-  required(key: string, dims: number[]): Float32Array | null {
+  /** `fields` names the config.json fields the shape follows from, for the message when it differs. */
+  required(key: string, dims: number[], fields = ''): Float32Array | null {
     const t = this.tensors.get(key);
     if (!t) {
-      if (!this.missing.includes(key)) this.missing.push(key);
+      this.missing.add(key);
       return null;
     }
+    if (t.dtype === 'F64') {
+      throw new EngineError('corrupt', `Tensor ${key} is stored as F64 (float64), which Head Atlas does not read: save the checkpoint in float32, float16 or bfloat16 (in PyTorch, model.float() before saving).`);
+    }
     if (t.shape.length !== dims.length || t.shape.some((d, i) => d !== dims[i])) {
-      throw new EngineError('missing-tensors', `Tensor ${key} has shape [${t.shape}] where config.json implies [${dims}].`);
+      throw new EngineError('missing-tensors', `Tensor ${key} has shape [${t.shape}] where config.json${fields ? ` (${fields})` : ''} implies [${dims}]: the weights and the config do not belong together.`);
     }
     // Converted once even when several stage graphs use it (float16 checkpoints widen here).
     let data = this.converted.get(key);
@@ -65,9 +70,10 @@ class CheckedWeights {
   }
 
   throwIfMissing(): void {
-    if (!this.missing.length) return;
-    const shown = this.missing.slice(0, 4).join(', ');
-    throw new EngineError('missing-tensors', `The checkpoint lacks ${this.missing.length} tensor(s) this config needs: ${shown}${this.missing.length > 4 ? ', …' : ''}. Is it a complete BERT checkpoint for this config.json?`);
+    if (!this.missing.size) return;
+    const missing = [...this.missing];
+    const shown = missing.slice(0, 4).join(', ');
+    throw new EngineError('missing-tensors', `The checkpoint lacks ${missing.length} tensor(s) this config needs: ${shown}${missing.length > 4 ? ', …' : ''}. Is it a complete BERT checkpoint for this config.json?`);
   }
 }
 
@@ -91,9 +97,9 @@ class BertGraphParts {
     return this.g.node('Transpose', [name], `${name}/Transpose`, { perm: [1, 0] });
   }
 
-  private linear(x: string, key: string, inDim: number, outDim: number, prefix: string): string {
-    const w = this.w.required(`${key}.weight`, [outDim, inDim]);
-    const b = this.w.required(`${key}.bias`, [outDim]);
+  private linear(x: string, key: string, inDim: number, outDim: number, prefix: string, fields = 'hidden_size, intermediate_size'): string {
+    const w = this.w.required(`${key}.weight`, [outDim, inDim], fields);
+    const b = this.w.required(`${key}.bias`, [outDim], fields);
     if (!w || !b) return '';
     const weight = this.transposed(this.g.floats(`${key}.weight`, w, [outDim, inDim]));
     return this.g.node('Add', [this.g.node('MatMul', [x, weight], `${prefix}/MatMul`), this.g.floats(`${key}.bias`, b, [outDim])], `${prefix}/Add`);
@@ -101,8 +107,8 @@ class BertGraphParts {
 
   private layerNorm(x: string, key: string, prefix: string): string {
     const { hidden } = this.shape;
-    const w = this.w.required(`${key}.weight`, [hidden]);
-    const b = this.w.required(`${key}.bias`, [hidden]);
+    const w = this.w.required(`${key}.weight`, [hidden], `hidden_size ${hidden}`);
+    const b = this.w.required(`${key}.bias`, [hidden], `hidden_size ${hidden}`);
     if (!w || !b) return '';
     return this.g.node('LayerNormalization', [x, this.g.floats(`${key}.weight`, w, [hidden]), this.g.floats(`${key}.bias`, b, [hidden])], `${prefix}/LayerNormalization`, {
       axis: -1,
@@ -131,9 +137,9 @@ class BertGraphParts {
   embeddings(): string {
     const g = this.g;
     const { vocabSize, maxPositions, typeVocabSize, hidden } = this.shape;
-    const wordEmbeddings = this.w.required('embeddings.word_embeddings.weight', [vocabSize, hidden]);
-    const positionEmbeddings = this.w.required('embeddings.position_embeddings.weight', [maxPositions, hidden]);
-    const typeEmbeddings = this.w.required('embeddings.token_type_embeddings.weight', [typeVocabSize, hidden]);
+    const wordEmbeddings = this.w.required('embeddings.word_embeddings.weight', [vocabSize, hidden], `vocab_size ${vocabSize}, hidden_size ${hidden}`);
+    const positionEmbeddings = this.w.required('embeddings.position_embeddings.weight', [maxPositions, hidden], `max_position_embeddings ${maxPositions}, hidden_size ${hidden}`);
+    const typeEmbeddings = this.w.required('embeddings.token_type_embeddings.weight', [typeVocabSize, hidden], `type_vocab_size ${typeVocabSize}, hidden_size ${hidden}`);
     if (!wordEmbeddings || !positionEmbeddings || !typeEmbeddings) return '';
     const word = g.node('Gather', [g.floats('embeddings.word_embeddings.weight', wordEmbeddings, [vocabSize, hidden]), 'input_ids'], '/embeddings/word_embeddings/Gather', { axis: 0 });
     const seqLen = g.node('Gather', [g.node('Shape', ['input_ids'], '/embeddings/Shape'), g.ints([1])], '/embeddings/Gather', { axis: 0 });
@@ -174,11 +180,10 @@ class BertGraphParts {
   /** The pooler and classifier on the last hidden state, writing `logits`; returns the number of labels. */
   classifier(hiddenState: string): number {
     const g = this.g;
-    const clsWeight = this.w.tensors.get('classifier.weight');
-    const numLabels = clsWeight?.shape[0] ?? this.shape.numLabels;
+    const numLabels = this.shape.numLabels;
     const first = g.node('Gather', [hiddenState, g.ints([0], [])], '/pooler/Gather', { axis: 1 });
     const pooled = g.node('Tanh', [this.linear(first, 'pooler.dense', this.shape.hidden, this.shape.hidden, '/pooler/dense')], '/pooler/activation/Tanh');
-    const logits = this.linear(pooled, 'classifier', this.shape.hidden, numLabels, '/classifier');
+    const logits = this.linear(pooled, 'classifier', this.shape.hidden, numLabels, '/classifier', `num_labels / id2label ${numLabels}, hidden_size ${this.shape.hidden}`);
     g.node('Identity', [logits], '/logits/Identity', {}, ['logits']);
     return numLabels;
   }
@@ -189,10 +194,10 @@ class BertGraphParts {
     const { hidden, vocabSize } = this.shape;
     const transformed = this.layerNorm(this.activation(this.linear(hiddenState, 'cls.predictions.transform.dense', hidden, hidden, '/cls/predictions/transform/dense'), '/cls/predictions/transform/transform_act_fn'), 'cls.predictions.transform.LayerNorm', '/cls/predictions/transform/LayerNorm');
     // The decoder is tied to the word embeddings; checkpoints usually omit it.
-    const bias = this.w.required('cls.predictions.bias', [vocabSize]);
+    const bias = this.w.required('cls.predictions.bias', [vocabSize], `vocab_size ${vocabSize}`);
     const untied = this.w.tensors.has('cls.predictions.decoder.weight');
     const decoderName = untied ? 'cls.predictions.decoder.weight' : 'embeddings.word_embeddings.weight';
-    const decoder = this.w.required(decoderName, [vocabSize, hidden]);
+    const decoder = this.w.required(decoderName, [vocabSize, hidden], `vocab_size ${vocabSize}, hidden_size ${hidden}`);
     if (decoder && bias) {
       if (untied) g.floats(decoderName, decoder, [vocabSize, hidden]);
       const product = g.node('MatMul', [transformed, this.transposed(decoderName)], '/cls/predictions/decoder/MatMul');

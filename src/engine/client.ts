@@ -30,6 +30,8 @@ export interface EngineClient {
     onProgress?: (done: number, total: number, result: AnalysisResult) => void,
   ): Promise<AnalysisResult>;
   cancel(jobId: string): Promise<void>;
+  /** Removes a Hub model's downloaded files from the browser's cache; resolves to how many were removed. */
+  removeCachedFiles(spec: ModelSpec): Promise<number>;
   terminate(): void;
 }
 
@@ -56,6 +58,7 @@ export async function startEngine(backend: Backend, numThreads = defaultThreads(
     analyse: (modelId, examples, options = {}, onProgress) => remote.analyse(modelId, examples, options, onProgress ? Comlink.proxy(onProgress) : undefined),
     forgetKeptLayers: (modelId) => remote.forgetKeptLayers(modelId),
     cancel: (jobId) => remote.cancel(jobId),
+    removeCachedFiles: (spec) => remote.removeCachedFiles(spec),
     terminate: () => {
       remote[Comlink.releaseProxy]();
       worker.terminate();

@@ -6,8 +6,9 @@ import type { BertHead, BertShape } from './bertConfig';
 import { BertRunner, type EncodedInput, type Masks, type OrtApi, type OutputRequest, type RunOutput } from './bertRunner';
 import { EngineError } from './errors';
 import { prepareModel, prepareStageGraphs, type ModelFormat } from './loadModel';
-import { bundledSource, DEFAULT_HUB_HOST, hubSource, LocalFilesSource, type ByteCache, type FileProgress, type ModelRef, type ModelSource } from './modelSource';
+import { bundledSource, DEFAULT_HUB_HOST, hubSource, LocalFilesSource, removeCachedHubFiles, type ByteCache, type FileProgress, type ModelRef, type ModelSource } from './modelSource';
 import { keptBytes, StagedRunner, type LayerReuseStats } from './stagedRunner';
+import { trialRun } from './trialRun';
 import type { Encoding } from './tokenizer';
 
 export type Backend = 'webgpu' | 'wasm';
@@ -44,6 +45,8 @@ export interface ModelInfo {
   fallbackReason: string | null;
   graphMs: number;
   sessionMs: number;
+  /** What the user should know about how the model was read (e.g. inputs cut to a shorter position table). */
+  notices: string[];
 }
 
 export interface LoadProgress extends FileProgress {
@@ -147,15 +150,24 @@ export class EngineHost {
       const t0 = performance.now();
       let backend = this.env.backend.backend;
       let fallbackReason = this.env.backend.fallbackReason;
+      // The new session must run a short input before it replaces anything (trialRun).
+      const start = async (providers: string[]) => {
+        const made = await BertRunner.create(this.env.ort, prepared, prepared.shape, prepared.head, prepared.tokenizer.padId, providers);
+        await trialRun(made, prepared).catch(async (e) => {
+          await made.release().catch(() => undefined);
+          throw e;
+        });
+        return made;
+      };
       let runner: BertRunner;
       try {
-        runner = await BertRunner.create(this.env.ort, prepared, prepared.shape, prepared.head, prepared.tokenizer.padId, [backend]);
+        runner = await start([backend]);
       } catch (e) {
         if (backend !== 'webgpu') throw e;
         // A WebGPU device can fail where the adapter looked fine: run on WASM instead, and say so.
         fallbackReason = `WebGPU failed for this model (${(e as Error).message}); running on WASM.`;
         backend = 'wasm';
-        runner = await BertRunner.create(this.env.ort, prepared, prepared.shape, prepared.head, prepared.tokenizer.padId, ['wasm']);
+        runner = await start(['wasm']);
       }
       const sessionMs = performance.now() - t0;
       const id = `m${this.nextId++}`;
@@ -173,6 +185,7 @@ export class EngineHost {
         fallbackReason,
         graphMs: prepared.graphMs,
         sessionMs,
+        notices: prepared.notices,
       };
       this.models.set(id, { info, spec, runner, tokenizer: prepared.tokenizer, staged: null });
       return info;
@@ -355,6 +368,12 @@ export class EngineHost {
     const controller = this.jobs.get(jobId);
     if (controller) controller.abort();
     else this.cancelledJobs.add(jobId);
+  }
+
+  /** Removes a Hub model's downloaded files from the browser's cache; returns how many were removed. */
+  async removeCachedFiles(spec: ModelSpec): Promise<number> {
+    if (spec.kind !== 'hub') throw new EngineError('bad-input', 'Only Hub models are cached: bundled models and local files are read where they are.');
+    return removeCachedHubFiles(spec.repo, spec.revision || 'main', spec.host || DEFAULT_HUB_HOST, this.env.cache);
   }
 
   async unload(modelId: string): Promise<void> {

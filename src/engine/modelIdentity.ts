@@ -51,6 +51,14 @@ export class FingerprintingSource implements ModelSource {
     return bytes;
   }
 
+  keep(path: string): Promise<void> {
+    return this.inner.keep?.(path) ?? Promise.resolve();
+  }
+
+  discard(path: string): Promise<void> {
+    return this.inner.discard?.(path) ?? Promise.resolve();
+  }
+
   /** The identity of every file read so far. */
   async identity(): Promise<string> {
     return identityOf(await Promise.all(this.files.values()));

@@ -25,13 +25,88 @@ export interface ModelSource {
   readonly label: string;
   /** The file's bytes, or null if the source does not have it. */
   fetchFile(path: string, options?: FetchOptions): Promise<Uint8Array | null>;
+  /** Called once a fetched file has parsed: only then may a source keep it (in a cache) for next time. */
+  keep?(path: string): Promise<void>;
+  /** Called when a file did not parse: a source drops any copy it kept, so the next load downloads it again. */
+  discard?(path: string): Promise<void>;
 }
 
 /** Persistent byte store for downloads (the Cache API in browsers; none in Node). */
 export interface ByteCache {
   get(url: string): Promise<Uint8Array | null>;
   put(url: string, bytes: Uint8Array): Promise<void>;
+  remove?(url: string): Promise<void>;
+  /** Removes every entry whose URL starts with `prefix`; returns how many were removed. */
+  removeAll?(prefix: string): Promise<number>;
 }
+
+/**
+ * Refuses a file path a model file names (an ONNX external-data location, a safetensors shard)
+ * unless it stays inside the model's folder: no `..` or `.` segment, no absolute path or drive,
+ * no backslash, no empty segment, no control character.
+ */
+export function checkContainedPath(path: unknown, what: string): string {
+  const shown = JSON.stringify(String(path)).slice(0, 80);
+  const refuse = (why: string) => new EngineError('bad-input', `${what} names the file ${shown}, which ${why}: a model's files must stay inside its own folder, so it is refused.`);
+  if (typeof path !== 'string' || path.length === 0) throw refuse('is empty');
+  if (path.includes('\\')) throw refuse('holds a backslash');
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(path)) throw refuse('holds a control character');
+  if (path.startsWith('/') || /^[A-Za-z]:/.test(path) || /^[A-Za-z][\w+.-]*:\/\//.test(path)) throw refuse('is an absolute path or URL');
+  const segments = path.split('/');
+  if (segments.some((s) => s === '')) throw refuse('has an empty segment');
+  if (segments.some((s) => s === '..' || s === '.' || /^(%2e|\.){1,2}$/i.test(s))) throw refuse('leaves its folder (a "." or ".." segment)');
+  return path;
+}
+
+/** A bundled model's name: one folder under public/models/, never a path ("." or ".." included). */
+export const BUNDLED_NAME = /^[A-Za-z0-9][\w-]*(\.[\w-]+)*$/;
+
+export function checkBundledName(name: string): string {
+  if (!BUNDLED_NAME.test(name)) {
+    throw new EngineError('bad-input', `"bundled:${name.slice(0, 60)}" is not a bundled model: after "bundled:" comes the name of one (letters, digits, "-", "_" and inner dots), e.g. bundled:micro-bert-sst2.`);
+  }
+  return name;
+}
+
+/**
+ * A Hub host as a base URL, refused when it is not http(s) or holds a user name or password (a
+ * link would carry it, and messages would show it); the message never repeats the credentials.
+ */
+export function checkHubHost(host: string): string {
+  let url: URL;
+  try {
+    url = new URL(host);
+  } catch {
+    throw new EngineError('bad-input', 'The Hub host is not a URL: write it as https://host (optionally with a path).');
+  }
+  if (url.username || url.password) {
+    throw new EngineError('bad-input', `The Hub host ${url.protocol}//${url.host} was given with a user name or password: Head Atlas only downloads public models, and never sends or shows credentials. Remove "user:password@" from the host.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new EngineError('bad-input', `The Hub host must be an http(s) URL, not ${url.protocol}.`);
+  return host.replace(/\/+$/, '');
+}
+
+/** A URL with any user name and password removed, for messages. */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.href;
+  } catch {
+    return url.replace(/\/\/[^/@]*@/, '//');
+  }
+}
+
+/** A body that is a web page (an error or login page served with 200), not the file asked for. */
+function looksLikeHtml(bytes: Uint8Array): boolean {
+  const head = new TextDecoder().decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  return head.startsWith('<!doctype html') || head.startsWith('<html') || head.startsWith('<head') || head.startsWith('<body');
+}
+
+const webPage = (file: string) =>
+  new EngineError('corrupt', `The host answered ${file} with a web page, not the file: check the Hub host and the model id (the host may need a login, or serve an error page).`);
 
 const REPO_PATTERN = /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/;
 
@@ -57,13 +132,18 @@ export async function fetchWithProgress(url: string, file: string, options: Fetc
     response = await fetch(url, { signal: options.signal });
   } catch (e) {
     if ((e as Error).name === 'AbortError') throw new EngineError('cancelled', 'Loading was cancelled.');
-    throw new EngineError('network', `Could not reach ${new URL(url).host} to download ${file}: ${(e as Error).message}. Check the connection or the Hub host setting.`);
+    // The browser's message may quote the URL; only its host is shown, never credentials.
+    throw new EngineError('network', `Could not reach ${new URL(url).host} to download ${file}. Check the connection or the Hub host setting.`);
   }
   if (response.status === 404) return null;
   if (response.status === 401 || response.status === 403) {
     throw new EngineError('not-found', `${file} is private or gated (HTTP ${response.status}). Head Atlas can only download public models.`);
   }
   if (!response.ok) throw new EngineError('network', `Downloading ${file} failed: HTTP ${response.status} ${response.statusText}.`);
+  if (/^\s*text\/html\b/i.test(response.headers.get('content-type') ?? '')) {
+    void response.body?.cancel().catch(() => undefined);
+    throw webPage(file);
+  }
   const header = response.headers.get('content-length');
   const total = header && !response.headers.get('content-encoding') ? Number(header) : null;
   const reader = response.body?.getReader();
@@ -90,11 +170,18 @@ export async function fetchWithProgress(url: string, file: string, options: Fetc
   if (total !== null && loaded !== total) {
     throw new EngineError('corrupt', `${file} arrived with ${loaded} of ${total} bytes; download it again.`);
   }
-  return loaded === buffer.byteLength ? buffer : buffer.slice(0, loaded);
+  const bytes = loaded === buffer.byteLength ? buffer : buffer.slice(0, loaded);
+  if (looksLikeHtml(bytes)) throw webPage(file);
+  return bytes;
 }
 
-/** A source whose files live at URLs; downloads are kept in `cache`, so a reload does not download again. */
+/**
+ * A source whose files live at URLs. A download is put in `cache` (so a reload does not download
+ * again) only when `keep` says it parsed: a broken download is never kept.
+ */
 export class UrlSource implements ModelSource {
+  private readonly downloaded = new Map<string, Uint8Array>();
+
   constructor(
     readonly label: string,
     private readonly urlOf: (path: string) => string,
@@ -102,30 +189,54 @@ export class UrlSource implements ModelSource {
   ) {}
 
   async fetchFile(path: string, options: FetchOptions = {}): Promise<Uint8Array | null> {
-    const url = this.urlOf(path);
+    const url = this.urlOf(checkContainedPath(path, this.label));
     const hit = await this.cache?.get(url);
     if (hit) {
       options.onProgress?.({ file: path, loaded: hit.byteLength, total: hit.byteLength, cached: true });
       return hit;
     }
     const bytes = await fetchWithProgress(url, path, options);
-    if (bytes) await this.cache?.put(url, bytes);
+    if (bytes && this.cache) this.downloaded.set(path, bytes);
     return bytes;
   }
+
+  async keep(path: string): Promise<void> {
+    const bytes = this.downloaded.get(path);
+    if (!bytes) return;
+    this.downloaded.delete(path);
+    await this.cache?.put(this.urlOf(path), bytes);
+  }
+
+  async discard(path: string): Promise<void> {
+    this.downloaded.delete(path);
+    await this.cache?.remove?.(this.urlOf(path));
+  }
+}
+
+/** Where a Hub repo's files live: `{host}/{repo}/resolve/{revision}/`. */
+export function hubBaseUrl(repo: string, revision: string, host: string): string {
+  return `${checkHubHost(host)}/${repo}/resolve/${encodeURIComponent(revision)}/`;
 }
 
 /** A repo on the Hub, or on any host that serves the Hub layout `{host}/{repo}/resolve/{revision}/{file}`. */
 export function hubSource(repo: string, revision: string, host: string, cache: ByteCache | null): ModelSource {
-  const base = host.replace(/\/+$/, '');
-  const rev = encodeURIComponent(revision);
+  const base = checkHubHost(host);
+  const files = hubBaseUrl(repo, revision, host);
   const label = host === DEFAULT_HUB_HOST ? `${repo}@${revision}` : `${base}/${repo}@${revision}`;
-  return new UrlSource(label, (path) => `${base}/${repo}/resolve/${rev}/${path.split('/').map(encodeURIComponent).join('/')}`, cache);
+  return new UrlSource(label, (path) => `${files}${path.split('/').map(encodeURIComponent).join('/')}`, cache);
+}
+
+/** Removes a Hub model's downloaded files from `cache`; returns how many files were removed. */
+export async function removeCachedHubFiles(repo: string, revision: string, host: string, cache: ByteCache | null): Promise<number> {
+  if (!cache?.removeAll) return 0;
+  return cache.removeAll(hubBaseUrl(repo, revision, host));
 }
 
 /** A model shipped with the app under `public/models/<name>/`. */
 export function bundledSource(name: string, baseUrl: string): ModelSource {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
-  return new UrlSource(`bundled:${name}`, (path) => new URL(`models/${name}/${path}`, base).href, null);
+  const folder = new URL(`models/${encodeURIComponent(checkBundledName(name))}/`, base).href;
+  return new UrlSource(`bundled:${name}`, (path) => `${folder}${path.split('/').map(encodeURIComponent).join('/')}`, null);
 }
 
 /**
@@ -143,6 +254,7 @@ export class LocalFilesSource implements ModelSource {
   }
 
   async fetchFile(path: string, options: FetchOptions = {}): Promise<Uint8Array | null> {
+    checkContainedPath(path, this.label);
     // Dropped files lose their folders (onnx/model.onnx arrives as model.onnx): match by name then.
     const blob = this.byPath.get(path) ?? this.byPath.get(path.slice(path.lastIndexOf('/') + 1));
     if (!blob) return null;
@@ -172,6 +284,14 @@ export async function openBrowserCache(name = 'head-atlas-models-v1'): Promise<B
       } catch {
         // Quota exceeded: the model still runs, it just downloads again next time.
       }
+    },
+    async remove(url) {
+      await cache.delete(url).catch(() => false);
+    },
+    async removeAll(prefix) {
+      const requests = (await cache.keys()).filter((r) => r.url.startsWith(prefix));
+      const removed = await Promise.all(requests.map((r) => cache.delete(r)));
+      return removed.filter(Boolean).length;
     },
   };
 }

@@ -23,6 +23,46 @@ export interface PatchedGraph {
   modelBytes: Uint8Array;
   /** The graph's own outputs (logits or hidden states), before the attentions. */
   modelOutputs: string[];
+  /** Rows of the embedding tables, where the graph's initializers show them (null where not found). */
+  tables: EmbeddingTables;
+  /** The last dimension of the `logits` output where the graph fixes it (the number of labels of a classifier). */
+  logitsWidth: number | null;
+}
+
+export interface EmbeddingTables {
+  word: number | null;
+  position: number | null;
+  tokenType: number | null;
+}
+
+/** The graph outputs Head Atlas reads; any other output of an export is dropped (the attentions are added). */
+const KNOWN_OUTPUTS = new Set(['logits', 'last_hidden_state']);
+
+/**
+ * Rows of the word, position and token-type embedding tables: the initializer each embedding
+ * Gather reads, through any dequantising or casting node in between (quantized and float16 exports).
+ */
+function embeddingTables(graph: DecodedGraph): EmbeddingTables {
+  const initializers = new Map(graph.initializer.map((t) => [t.name, t]));
+  const producer = new Map<string, Node>();
+  for (const n of graph.node) for (const o of n.output) producer.set(o, n);
+  const rows = (gatherName: string): number | null => {
+    const gather = graph.node.find((n) => n.opType === 'Gather' && n.name === gatherName);
+    let tensor = gather?.input[0];
+    for (let hops = 0; tensor !== undefined && hops < 4; hops++) {
+      const init = initializers.get(tensor);
+      if (init) return init.dims.length === 2 ? Number(init.dims[0]) : null;
+      const from = producer.get(tensor);
+      if (!from || !['DequantizeLinear', 'Cast', 'Identity'].includes(from.opType)) return null;
+      tensor = from.input[0];
+    }
+    return null;
+  };
+  return {
+    word: rows('/embeddings/word_embeddings/Gather'),
+    position: rows('/embeddings/position_embeddings/Gather'),
+    tokenType: rows('/embeddings/token_type_embeddings/Gather'),
+  };
 }
 
 function decodeModel(bytes: Uint8Array, fileName: string): onnx.ModelProto {
@@ -66,6 +106,18 @@ export function patchExportedGraph(
   const opsetEntry = model.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
   const opset = Number(opsetEntry?.version ?? 0);
   if (opset < 11) throw new EngineError('unsupported-graph', `${fileName} uses ONNX opset ${opset}; opset 11 or newer is needed.`);
+  // Outputs other than logits and hidden states (pooler outputs, hidden states of every layer,
+  // an export's own attentions) are not read: dropping them keeps layers' boundaries clear and
+  // no name collides with the attention outputs added below.
+  const logitsOutput = graph.output.find((o) => o.name === 'logits') as onnx.IValueInfoProto | undefined;
+  const logitsDims = logitsOutput?.type?.tensorType?.shape?.dim ?? [];
+  const lastDim = logitsDims.at(-1);
+  const logitsWidth = lastDim?.dimValue !== undefined && lastDim.dimValue !== null && Number(lastDim.dimValue) > 0 && !lastDim.dimParam ? Number(lastDim.dimValue) : null;
+  graph.output = graph.output.filter((o) => KNOWN_OUTPUTS.has(o.name));
+  if (!graph.output.length) {
+    throw new EngineError('unsupported-graph', `${fileName} has neither a logits nor a last_hidden_state output, so it is not a BERT export Head Atlas can read.`);
+  }
+  const tables = embeddingTables(graph);
   const inputNames = new Set(graph.input.map((i) => i.name));
   if (!inputNames.has('input_ids') || !inputNames.has('attention_mask')) {
     throw new EngineError('unsupported-graph', `${fileName} has no input_ids / attention_mask inputs, so it is not a BERT export Head Atlas can read.`);
@@ -95,6 +147,14 @@ export function patchExportedGraph(
   const rewire = (from: string, to: string) => {
     for (const node of consumers.get(from) ?? []) node.input = node.input.map((i) => (i === from ? to : i));
   };
+  // An export's own tensors named like the outputs added here (attentions.N) are renamed.
+  for (const node of graph.node) {
+    node.output = node.output.map((o) => {
+      if (!/^attentions\.\d+$/.test(o)) return o;
+      rewire(o, `${o}/export`);
+      return `${o}/export`;
+    });
+  }
 
   // A layer's output is the one tensor its nodes hand to later nodes; its input is what the
   // attention block's residual Add reads from outside the layer.
@@ -165,7 +225,7 @@ export function patchExportedGraph(
   const modelOutputs = graph.output.map((o) => o.name);
   graph.output.push(...(attentionOutputs(shape.layers) as DecodedGraph['output']));
   inlineExternalData(graph, externalFiles, fileName);
-  return { modelBytes: encodeModel(model), modelOutputs };
+  return { modelBytes: encodeModel(model), modelOutputs, tables, logitsWidth };
 }
 
 const EXTERNAL = onnx.TensorProto.DataLocation.EXTERNAL;

@@ -1,6 +1,7 @@
 import { EngineError } from './errors';
 
-export type StoredDtype = 'F32' | 'F16' | 'BF16';
+/** F64 is read only so that a message can name the tensor: Head Atlas does not convert it. */
+export type StoredDtype = 'F32' | 'F16' | 'BF16' | 'F64';
 
 /** A tensor as stored in a checkpoint file: a view of the file's bytes, not a copy. */
 export interface StoredTensor {
@@ -27,6 +28,7 @@ function halfToFloat(h: number): number {
 
 /** Widens a stored tensor to float32; float32 data that is 4-byte aligned is returned as a view. */
 export function toFloat32(t: StoredTensor): Float32Array {
+  if (t.dtype === 'F64') throw new EngineError('corrupt', `A tensor of shape [${t.shape}] is stored as F64 (float64), which Head Atlas does not read.`);
   const n = elementCount(t.shape);
   const width = t.dtype === 'F32' ? 4 : 2;
   if (t.bytes.byteLength !== n * width) {

@@ -107,6 +107,7 @@ const api = {
   },
 
   forgetKeptLayers: (modelId: string) => ready().forgetKeptLayers(modelId),
+  removeCachedFiles: (spec: ModelSpec) => ready().removeCachedFiles(spec),
   cancel: (jobId: string) => ready().cancel(jobId),
   unload: (modelId: string) => ready().unload(modelId),
 };

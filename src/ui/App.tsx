@@ -147,6 +147,15 @@ export function App() {
     }
   };
 
+  const removeCachedFiles = async (modelText: string, hubHost: string) => {
+    try {
+      const removed = await client!.removeCachedFiles(specOfModelText(modelText, hubHost));
+      report(removed ? `Removed ${removed} cached file${removed === 1 ? '' : 's'} of ${modelText}: its next load downloads them again.` : `No cached files of ${modelText} were found.`, 'notice');
+    } catch (e) {
+      report((e as Error).message);
+    }
+  };
+
   const copyLink = async () => {
     const url = window.location.href;
     try {
@@ -176,6 +185,7 @@ export function App() {
               format={state.format}
               busy={!client}
               onLoad={loadModelText}
+              onRemoveCache={(text, host) => void removeCachedFiles(text, host)}
               onFiles={(label, files, format) => {
                 void load({ kind: 'files', label, files }, format);
                 report(`Loading ${label} from your disk. Local files are not part of the page's link.`, 'notice');

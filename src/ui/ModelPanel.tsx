@@ -23,10 +23,12 @@ interface Props {
   busy: boolean;
   onLoad(modelText: string, hubHost: string, format: WeightChoice): void;
   onFiles(label: string, files: { path: string; blob: Blob }[], format: WeightChoice): void;
+  /** Removes the named Hub model's downloaded files from the browser's cache. */
+  onRemoveCache(modelText: string, hubHost: string): void;
 }
 
 /** Where the model comes from: a bundled model, a Hub id (any Hub-layout host), or a local folder. */
-export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles }: Props) {
+export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles, onRemoveCache }: Props) {
   const [text, setText] = useState(modelText);
   const [host, setHost] = useState(hubHost);
   const [fmt, setFmt] = useState(format);
@@ -107,6 +109,11 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles }
       <button type="submit" disabled={busy}>
         Load
       </button>
+      {text.trim() && !text.trim().startsWith('bundled:') && (
+        <button type="button" className="remove-cache" disabled={busy} title="Delete this Hub model's downloaded files from the browser; the next load downloads them again" onClick={() => onRemoveCache(text.trim(), host.trim())}>
+          Remove cached files
+        </button>
+      )}
       <label className="file-button">
         Open folder…
         <input

@@ -37,6 +37,11 @@ export function StatusBar({ choice, backend, model, loading, onBackend, onCancel
         )}
       </span>
       {(model?.fallbackReason ?? backend?.fallbackReason) && <span className="fallback">{model?.fallbackReason ?? backend?.fallbackReason}</span>}
+      {model?.notices?.map((notice) => (
+        <span key={notice} className="fallback model-notice">
+          {notice}
+        </span>
+      ))}
       {loading && (
         <span className="progress" data-testid="load-progress" aria-live="polite">
           Loading {loading.label}: {p ? `${p.stage === 'session' ? 'starting session' : p.file} ${p.stage === 'download' ? `${bytes(p.loaded)}${p.total ? ` of ${bytes(p.total)}` : ''}${p.cached ? ' (cached)' : ''}` : ''}` : 'config…'}

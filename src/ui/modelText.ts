@@ -1,10 +1,10 @@
 import type { ModelInfo, ModelSpec } from '../engine/client';
 import type { ModelFormat } from '../engine/loadModel';
-import { DEFAULT_HUB_HOST, parseHubId } from '../engine/modelSource';
+import { checkBundledName, DEFAULT_HUB_HOST, parseHubId } from '../engine/modelSource';
 
-/** The model field's text (`bundled:NAME` or a Hub id) as a spec the engine loads. */
+/** The model field's text (`bundled:NAME` or a Hub id) as a spec the engine loads; a bad name throws a message. */
 export function specOfModelText(text: string, hubHost: string): ModelSpec {
-  if (text.startsWith('bundled:')) return { kind: 'bundled', name: text.slice('bundled:'.length) };
+  if (text.startsWith('bundled:')) return { kind: 'bundled', name: checkBundledName(text.slice('bundled:'.length)) };
   const { repo, revision } = parseHubId(text);
   return { kind: 'hub', repo, revision, host: hubHost };
 }

@@ -3,7 +3,7 @@
 // default, never trusted. Values that depend on the model's shape (a head, a mask) are checked
 // again once the model has loaded (see checkAgainstShape).
 import { GLUE_TASKS } from '../analysis/glue';
-import { DEFAULT_HUB_HOST } from '../engine/modelSource';
+import { BUNDLED_NAME, DEFAULT_HUB_HOST } from '../engine/modelSource';
 import { decodeHeadMask, encodeHeadMask, NO_MASK } from './headMask';
 import { WEIGHT_CHOICES, type WeightChoice } from './modelText';
 
@@ -48,7 +48,7 @@ const integer = (key: string, fallback: number, min: number, max: number): Prop<
 const model = (key: string, fallback: string): Prop<string> => ({
   key,
   fallback,
-  parse: (raw) => (/^(bundled:[\w.-]+|[A-Za-z0-9][\w.-]*(\/[\w.-]+)?(@[\w./-]+)?)$/.test(raw) && !raw.includes('..') ? raw : null),
+  parse: (raw) => ((raw.startsWith('bundled:') ? BUNDLED_NAME.test(raw.slice(8)) : /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?(@[\w./-]+)?$/.test(raw)) && !raw.includes('..') ? raw : null),
   format: (v) => v,
 });
 
