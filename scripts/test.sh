@@ -30,8 +30,9 @@ if (slurm) {
   passed += slurm.numPassedTests;
   failed += slurm.numFailedTests;
   const skipped = slurm.testResults.flatMap((f) => f.assertionResults).find((t) => t.status !== "passed" && t.status !== "failed");
-  if (skipped) note = ` (SLURM tests ${skipped.ancestorTitles.join(" ")})`;
+  if (skipped) note = `SLURM tests ${skipped.ancestorTitles.join(" ")}`;
 } else failed += 1;
-console.log(`unit and browser tests: ${passed} passed, ${failed} failed${note}`);
+if (note) console.log(note);
+console.log(`tests: ${passed} passed, ${failed} failed`);
 '
 [ $unit -eq 0 ] && [ $e2e -eq 0 ] && [ $slurm -eq 0 ]
