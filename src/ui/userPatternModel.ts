@@ -1,0 +1,58 @@
+// The user's own fitted pattern classifier (JSON), kept in IndexedDB beside their labels so a link
+// with classifier=user still finds it after a reload, and the classifier a view uses.
+import { get, set } from 'idb-keyval';
+import { useEffect, useState } from 'react';
+import { headMap, type HeadRef } from '../analysis/attentionView';
+import { patternClassifier, type ClassifierKind } from '../analysis/patternClassifier';
+import { parsePatternModel } from '../analysis/patternModel';
+import { evidenceInWords, headFeatures, type HeadFeatures, type PatternType } from '../analysis/patterns';
+
+const KEY = 'head-atlas-pattern-model';
+
+/** The user's fitted model as JSON (null: none), read from and written to the browser's storage. */
+export function useUserPatternModel(): [string | null, (json: string | null) => void] {
+  const [json, setJson] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    get(KEY).then(
+      (stored) => live && typeof stored === 'string' && setJson((current) => current ?? stored),
+      () => undefined,
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
+  const change = (next: string | null) => {
+    setJson(next);
+    // Where storage is unavailable the model stays on this page; Export keeps it.
+    set(KEY, next).catch(() => undefined);
+  };
+  return [json, change];
+}
+
+export interface ActiveClassifier {
+  /** The kind actually used (the default where the user's kind has no model). */
+  kind: ClassifierKind;
+  classify(features: HeadFeatures): PatternType;
+  /** Why the kind asked for is not the one used, or null. */
+  problem: string | null;
+}
+
+/** The classifier of the kind asked for, falling back to the default (and saying why) where it cannot be used. */
+export function activeClassifier(kind: ClassifierKind, userModelJson: string | null): ActiveClassifier {
+  if (kind !== 'user') return { kind, classify: patternClassifier(kind), problem: null };
+  if (!userModelJson) {
+    return { kind: 'default', classify: patternClassifier('default'), problem: 'This link uses your fitted classifier, which this browser does not have: fit one on your labels or load it (JSON) under a head’s pattern card. The default classifier is used until then.' };
+  }
+  try {
+    return { kind, classify: patternClassifier('user', parsePatternModel(userModelJson)), problem: null };
+  } catch (e) {
+    return { kind: 'default', classify: patternClassifier('default'), problem: `Your fitted classifier cannot be used (${(e as Error).message}); the default classifier is used.` };
+  }
+}
+
+/** One head's type on this example with the evidence in words ("diagonal: 71% of attention on the token 2 back"). */
+export function headEvidence(attentions: Float32Array[], seqLen: number, tokens: string[], segments: number[], ref: HeadRef, classify: (f: HeadFeatures) => PatternType): string {
+  const f = headFeatures(headMap(attentions, seqLen, ref), seqLen, tokens.length, tokens, segments);
+  return evidenceInWords(classify(f), f, tokens);
+}
