@@ -56,6 +56,18 @@ try {
   console.log(`  accuracy ${pct(cv.accuracy)}  Cohen's κ ${M.cohensKappa(cv.confusion).toFixed(3)}  (folds: ${cv.foldAccuracies.map(pct).join(', ')})`);
   console.log(table(cv.confusion));
 
+  // Maps of one input share tokens and sentence: folds by input keep them together (no input is in
+  // both the training and the test folds), a harder and more honest check than the stratified one.
+  const inputs = [...new Set(maps.map((m) => m.map.text.a))];
+  const grouped = Object.fromEntries(T.map((t) => [t, Object.fromEntries(T.map((u) => [u, 0]))]));
+  for (let f = 0; f < 5; f++) {
+    const test = new Set(inputs.filter((_, i) => i % 5 === f));
+    const model = M.fitPatternModel(maps.filter((m) => !test.has(m.map.text.a)), fitOptions);
+    for (const m of maps) if (test.has(m.map.text.a)) grouped[m.type][M.classifyWithModel(model, m.features)]++;
+  }
+  console.log(`\nThe same with folds by input (5 folds of the ${inputs.length} inputs; a map is never tested on a model that saw its sentence): accuracy ${pct(accuracyOf(grouped))}  κ ${M.cohensKappa(grouped).toFixed(3)}`);
+  console.log(table(grouped));
+
   const rules = confusionOf((f) => P.classifyByRules(f).type);
   console.log(`\nRules (classifyByRules; thresholds set on these maps, so this is not a held-out score): accuracy ${pct(accuracyOf(rules))}  κ ${M.cohensKappa(rules).toFixed(3)}`);
   console.log(table(rules));
