@@ -1,7 +1,9 @@
 // Pattern type per head (Kovaleva et al. 2019, Fig. 1): vertical, diagonal, vertical+diagonal,
 // block, heterogeneous. The paper classified maps with a CNN on ~400 hand labels that were never
-// released; here a head's map is measured (a handful of numbers, each a share in [0, 1]) and a few
-// readable rules with named thresholds decide the type. patterns.md documents the rules for the README.
+// released; here a head's map is measured (a handful of numbers, each in [0, 1]), the default
+// classifier (patternClassifier.ts: softmax regression fitted on labelled real maps, data/patterns/)
+// decides the type, and a few readable rules with named thresholds explain it and stand in for it.
+// The README's "Pattern types: how they are decided" documents both.
 //
 // All features are computed over the unpadded tokens only (the first `length` rows and columns).
 
@@ -19,7 +21,7 @@ export const TOP_COLUMNS = 3;
 /** Half-width of the diagonal band: offsets |column − row| ≤ this count as local (a head attending 3 back is diagonal). */
 export const BAND_WIDTH = 3;
 
-// The rule thresholds (see classifyByRules and patterns.md), on the measures of issue 13. They were
+// The rule thresholds (see classifyByRules and the README), on the measures of issue 13. They were
 // set by a coarse grid on the labelled real maps (data/patterns/), not on synthetic maps; the default
 // classifier is the fitted model (patternModel.ts), and the rules explain it and stand in for it.
 /** Diagonal: offsetExplained (the lines parallel to the diagonal explain the map) at least this … */
@@ -109,7 +111,7 @@ export interface HeadFeatures {
   /** Mean over rows of the row's largest weight (as a share of the row). */
   rowMax: number;
 
-  // Measures of issue 13, the ones the default classifier reads (see patterns.md). Shares of the
+  // Measures of issue 13, the ones the default classifier reads (see the README). Shares of the
   // map's total mass unless said otherwise.
   /** Share on the band of offsets |column − row| ≤ BAND_WIDTH (a diagonal at ±2 or ±3, or a soft band, lies in it). */
   bandMass: number;
