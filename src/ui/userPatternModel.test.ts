@@ -4,7 +4,7 @@ import { fitPatternModel, serialisePatternModel } from '../analysis/patternModel
 import { headFeatures } from '../analysis/patterns';
 import { syntheticMap, syntheticMapSet } from '../analysis/syntheticMaps';
 import { mulberry32 } from '../analysis/bootstrap';
-import { activeClassifier, headEvidence } from './userPatternModel';
+import { activeClassifier, headEvidence, readStoredPatternModel, storePatternModel } from './userPatternModel';
 
 describe('the classifier a view uses', () => {
   const examples = syntheticMapSet({ seed: 4, count: 100 }).map((m) => ({ type: m.type, features: headFeatures(m.map, m.length, m.length, m.tokens, m.segments) }));
@@ -41,4 +41,11 @@ it('says a headâ€™s evidence in words, reading the head in place in the engineâ€
   const attentions = [new Float32Array(2 * S * S), layer];
   const text = headEvidence(attentions, S, m.tokens, m.segments, { layer: 1, head: 1 }, () => 'diagonal');
   expect(text).toBe('diagonal: 80% of attention on the token 2 back (100% within 3 tokens)');
+});
+
+// Node has no IndexedDB, as a browser where storage is blocked (idb-keyval then throws on open).
+it('without storage, reading the stored classifier gives none and storing one is no error', async () => {
+  expect(typeof indexedDB).toBe('undefined');
+  await expect(readStoredPatternModel()).resolves.toBeNull();
+  await expect(storePatternModel('{}')).resolves.toBeUndefined();
 });

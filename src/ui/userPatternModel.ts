@@ -9,23 +9,39 @@ import { evidenceInWords, headFeatures, type HeadFeatures, type PatternType } fr
 
 const KEY = 'head-atlas-pattern-model';
 
+// Async, so a browser whose IndexedDB throws on open (blocked storage) gives a rejection here, never a throw in a render.
+export async function readStoredPatternModel(): Promise<string | null> {
+  try {
+    const stored = await get(KEY);
+    return typeof stored === 'string' ? stored : null;
+  } catch {
+    return null;
+  }
+}
+
+export async function storePatternModel(json: string | null): Promise<void> {
+  try {
+    await set(KEY, json);
+  } catch {
+    // Where storage is unavailable the model stays on this page; Export keeps it.
+  }
+}
+
 /** The user's fitted model as JSON (null: none), read from and written to the browser's storage. */
 export function useUserPatternModel(): [string | null, (json: string | null) => void] {
   const [json, setJson] = useState<string | null>(null);
   useEffect(() => {
     let live = true;
-    get(KEY).then(
-      (stored) => live && typeof stored === 'string' && setJson((current) => current ?? stored),
-      () => undefined,
-    );
+    void readStoredPatternModel().then((stored) => {
+      if (live && stored) setJson((current) => current ?? stored);
+    });
     return () => {
       live = false;
     };
   }, []);
   const change = (next: string | null) => {
     setJson(next);
-    // Where storage is unavailable the model stays on this page; Export keeps it.
-    set(KEY, next).catch(() => undefined);
+    void storePatternModel(next);
   };
   return [json, change];
 }
