@@ -68,7 +68,12 @@ test('a head’s pattern type with its features; the user’s labels persist, ex
   await page.goto('/?a=the+cat+sat+on+the+mat+.&head=1-1');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   await expect(page.getByTestId('pattern-type')).toHaveText(/^(vertical|diagonal|vertical\+diagonal|block|heterogeneous)$/);
-  await expect(page.getByTestId('pattern-card')).toContainText('column concentration');
+  await expect(page.getByTestId('pattern-card')).toContainText('default classifier');
+  await expect(page.getByTestId('pattern-card')).toContainText('explained by columns');
+  // The evidence in words, for the type shown: "diagonal: 71% of attention on the token 2 back".
+  const shownType = await page.getByTestId('pattern-type').textContent();
+  await expect(page.getByTestId('pattern-evidence')).toHaveText(new RegExp(`^${shownType!.replace('+', '\\+')}: .*\\d+%`));
+  await expect(page.getByTestId('pattern-rules')).toContainText('The rules say');
   const labelAs = async (head: string, type: string) => {
     await page.goto(`/?a=the+cat+sat+on+the+mat+.&head=${head}`);
     await page.locator('select[name="pattern-label"]').selectOption(type);
@@ -84,7 +89,11 @@ test('a head’s pattern type with its features; the user’s labels persist, ex
   await expect(page.locator('select[name="pattern-label"]')).toHaveValue('diagonal');
   await page.locator('button[name="fit-classifier"]').click();
   await expect(page.getByTestId('cv-accuracy')).toContainText(/Fitted on 4 labels; \d-fold cross-validated accuracy \d+\.\d%/);
-  await expect(page.getByTestId('pattern-card')).toContainText('fitted classifier');
+  await expect(page.getByTestId('pattern-card')).toContainText('your fitted classifier');
+  await expect(page).toHaveURL(/classifier=user/);
+  const [classifierFile] = await Promise.all([page.waitForEvent('download'), page.locator('button[name="classifier-export"]').click()]);
+  const classifierPath = await classifierFile.path();
+  expect(JSON.parse(readFileSync(classifierPath, 'utf8')).format).toBe('head-atlas-pattern-model');
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[name="labels-export"]').click()]);
   const file = await download.path();
@@ -100,6 +109,12 @@ test('a head’s pattern type with its features; the user’s labels persist, ex
   await fresh.locator('input[name="labels-import"]').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"head-atlas-pattern-labels","version":1,"labels":[{"type":"diagonl"}]}') });
   await expect(fresh.getByRole('alert').last()).toContainText('bad.json');
   await expect(fresh.getByTestId('label-count')).toHaveText('4 labels');
+  // The exported classifier loads in the other profile; a link asking for it there said so before.
+  await fresh.goto('/?head=1-1&classifier=user');
+  await expect(fresh.getByTestId('pattern-card')).toContainText('which this browser does not have');
+  await fresh.locator('input[name="classifier-import"]').setInputFiles(classifierPath);
+  await expect(fresh.getByTestId('pattern-card')).toContainText('your fitted classifier');
+  await expect(fresh.getByTestId('pattern-card')).not.toContainText('which this browser does not have');
   await other.close();
 });
 

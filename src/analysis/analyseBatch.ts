@@ -5,7 +5,8 @@
 
 import { addDriftBatch, createDriftAccumulator, driftResult, type DriftAccumulator, type DriftResult } from './drift';
 import { addExamplePatterns, createPatternHistogram, patternHistogramResult, type PatternHistogram, type PatternHistogramResult } from './patternHistogram';
-import { classifyByRules, featureScratchLength, measureHead, PATTERN_TYPES, tokenLayout, type HeadFeatures, type PatternType } from './patterns';
+import { patternClassifier } from './patternClassifier';
+import { featureScratchLength, measureHead, PATTERN_TYPES, tokenLayout, type HeadFeatures, type PatternType } from './patterns';
 import { addBatch, checkBatchShape, createSpecialTokenAccumulator, specialTokenResult, tokenClassFlags, type SpecialTokenAccumulator, type SpecialTokenResult } from './specialTokens';
 
 /** One engine batch, as `engine.run` returns it (plus the encodings' tokens and token type ids). */
@@ -43,7 +44,7 @@ export function createAnalysisState(layers: number, heads: number, options: { dr
 }
 
 export interface AnalyseOptions {
-  /** The classifier: the rules by default, or a fitted model, e.g. `(f) => predict(model, f).type`. */
+  /** The classifier: the default (patternClassifier.ts) unless given, e.g. `patternClassifier('rules')`. */
   classify?: (features: HeadFeatures) => PatternType;
   /** Also return every head's features (for the detail view); off for a sample, to save memory. */
   keepFeatures?: boolean;
@@ -56,7 +57,7 @@ export interface BatchAnalysis {
   features: HeadFeatures[][] | null;
 }
 
-const rulesType = (f: HeadFeatures) => classifyByRules(f).type;
+const defaultType = patternClassifier('default');
 
 /** Runs the analyses on one batch, adds it to the state, and returns the batch's per-head types. */
 export function analyseBatch(state: AnalysisState, batch: AnalysisBatch, options: AnalyseOptions = {}): BatchAnalysis {
@@ -65,7 +66,7 @@ export function analyseBatch(state: AnalysisState, batch: AnalysisBatch, options
   checkBatchShape(attentions, layers, heads, seqLen, lengths);
   if (tokens.length !== lengths.length) throw new Error(`Expected tokens for ${lengths.length} examples, got ${tokens.length}.`);
   if (otherAttentions && !state.drift) throw new Error('This analysis was created without drift: pass { drift: true } to createAnalysisState.');
-  const classify = options.classify ?? rulesType;
+  const classify = options.classify ?? defaultType;
   const typeIndex = new Map<PatternType, number>(PATTERN_TYPES.map((t, i) => [t, i]));
   const size = seqLen * seqLen;
   const scratch = new Float64Array(featureScratchLength(seqLen));

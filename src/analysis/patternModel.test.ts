@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  classifyWithModel,
+  cohensKappa,
   crossValidatedAccuracy,
   fitPatternModel,
   labelKey,
@@ -10,10 +12,11 @@ import {
   predict,
   serialiseLabelsFile,
   serialisePatternModel,
+  staleLabels,
   type LabelledFeatures,
   type PatternLabel,
 } from './patternModel';
-import { headFeatures, PATTERN_TYPES } from './patterns';
+import { headFeatures, LEGACY_FEATURE_NAMES, PATTERN_TYPES, type PatternType } from './patterns';
 import { syntheticMapSet } from './syntheticMaps';
 
 const examplesOf = (seed: number, count: number): LabelledFeatures[] =>
@@ -86,6 +89,34 @@ describe('model JSON', () => {
   });
 });
 
+describe("Cohen's κ", () => {
+  const table = (cells: [PatternType, PatternType, number][]) => {
+    const c = Object.fromEntries(PATTERN_TYPES.map((t) => [t, Object.fromEntries(PATTERN_TYPES.map((u) => [u, 0]))])) as Record<PatternType, Record<PatternType, number>>;
+    for (const [t, u, n] of cells) c[t][u] = n;
+    return c;
+  };
+  it('is 1 for full agreement, 0 for chance, and matches a worked example', () => {
+    expect(cohensKappa(table([['vertical', 'vertical', 5], ['diagonal', 'diagonal', 7]]))).toBeCloseTo(1, 12);
+    // Independent raters: each row has the column shares of the total.
+    expect(cohensKappa(table([['vertical', 'vertical', 4], ['vertical', 'diagonal', 4], ['diagonal', 'vertical', 6], ['diagonal', 'diagonal', 6]]))).toBeCloseTo(0, 12);
+    // 50 items: 20 + 15 agree, p_o = 0.7; rater 1 25/25, rater 2 30/20 → p_e = 0.5·0.6 + 0.5·0.4 = 0.5; κ = 0.4.
+    expect(cohensKappa(table([['block', 'block', 20], ['block', 'heterogeneous', 5], ['heterogeneous', 'block', 10], ['heterogeneous', 'heterogeneous', 15]]))).toBeCloseTo(0.4, 12);
+    expect(cohensKappa(table([]))).toBe(0);
+    expect(cohensKappa(table([['block', 'block', 3]]))).toBe(0);
+  });
+});
+
+describe('classifyWithModel (the default recipe)', () => {
+  it('puts the block rule and a zeroed head before the model', () => {
+    const onlyDiagonal = fitPatternModel(train.filter((e) => e.type === 'diagonal'));
+    const block = train.find((e) => e.type === 'block' && e.features.segmentExplained > 0.5)!;
+    expect(predict(onlyDiagonal, block.features).type).toBe('diagonal');
+    expect(classifyWithModel(onlyDiagonal, block.features)).toBe('block');
+    expect(classifyWithModel(onlyDiagonal, { ...block.features, mass: 0 })).toBe('heterogeneous');
+    expect(classifyWithModel(onlyDiagonal, train.find((e) => e.type === 'vertical')!.features)).toBe('diagonal');
+  });
+});
+
 describe('labels file', () => {
   const features = train[0].features;
   const label = (over: Partial<PatternLabel> = {}): PatternLabel => ({
@@ -101,8 +132,18 @@ describe('labels file', () => {
   it('round-trips and becomes training examples', () => {
     const labels = [label(), label({ head: 1, type: 'diagonal', text: { a: 'x', b: 'y' } })];
     const parsed = parseLabelsFile(serialiseLabelsFile(labels));
-    expect(parsed).toEqual({ format: 'head-atlas-pattern-labels', version: 1, labels });
+    expect(parsed).toEqual({ format: 'head-atlas-pattern-labels', version: 2, labels });
     expect(labelsAsExamples(parsed.labels)).toEqual([{ features, type: 'vertical' }, { features, type: 'diagonal' }]);
+  });
+
+  it('reads labels made before issue 13 (version 1, old features only), and fitting says to label them again', () => {
+    const old = Object.fromEntries(['length', 'pair', 'mass', ...LEGACY_FEATURE_NAMES].map((k) => [k, features[k as keyof typeof features]]));
+    const file = { format: 'head-atlas-pattern-labels', version: 1, labels: [{ ...label(), features: old }, label({ head: 3, type: 'diagonal' })] };
+    const parsed = parseLabelsFile(JSON.stringify(file));
+    expect(parsed.version).toBe(1);
+    expect(staleLabels(parsed.labels)).toBe(1);
+    expect(labelsAsExamples(parsed.labels)).toEqual([{ features, type: 'diagonal' }]);
+    expect(() => fitPatternModel(parsed.labels.map(({ features: f, type }) => ({ features: f, type })))).toThrow(/1 of the labelled heads were measured by an older version/);
   });
 
   it('accepts a missing text.b as a single sentence', () => {
@@ -120,8 +161,8 @@ describe('labels file', () => {
     };
     expect(() => parseLabelsFile('not json')).toThrow(/Labels file: not valid JSON/);
     check((f) => { f.format = 'x'; }, /Labels file: format must be "head-atlas-pattern-labels"/);
-    check((f) => { f.version = 2; }, /version must be 1, not 2/);
-    check((f) => { delete f.version; }, /version must be 1, not undefined/);
+    check((f) => { f.version = 3; }, /version must be 1 or 2, not 3/);
+    check((f) => { delete f.version; }, /version must be 1 or 2, not undefined/);
     check((f) => { delete f.labels; }, /labels is missing/);
     check((f) => { f.labels = {}; }, /labels must be an array/);
     check((f) => { f.extra = 1; }, /extra is not a field of a labels file/);
@@ -137,6 +178,7 @@ describe('labels file', () => {
     check((f) => { delete f.labels[0].features; }, /labels\[0\]\.features is missing/);
     check((f) => { delete f.labels[0].features.entropy; }, /labels\[0\]\.features\.entropy is missing/);
     check((f) => { f.labels[0].features.sepMass = 'a lot'; }, /labels\[0\]\.features\.sepMass must be a finite number/);
+    check((f) => { f.labels[0].features.offsetExplained = null; }, /labels\[0\]\.features\.offsetExplained must be a finite number/);
     check((f) => { f.labels[0].features.pair = 1; }, /labels\[0\]\.features\.pair must be true or false/);
     check((f) => { f.labels[0].features.mystery = 1; }, /labels\[0\]\.features\.mystery is not a feature/);
     check((f) => { f.labels[0].colour = 'red'; }, /labels\[0\]\.colour is not a field of a label/);

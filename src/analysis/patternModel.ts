@@ -9,7 +9,7 @@
 // with layer and head counted from 1, as on screen.
 
 import { mulberry32 } from './bootstrap';
-import { FEATURE_NAMES, featureVector, HEAD_FEATURE_KEYS, isPatternType, PATTERN_TYPES, type HeadFeatures, type PatternType } from './patterns';
+import { FEATURE_NAMES, featureVector, hasCurrentFeatures, isBlockByRule, MIN_MASS, HEAD_FEATURE_KEYS, isPatternType, MEASURE_NAMES, PATTERN_TYPES, REQUIRED_FEATURE_KEYS, type HeadFeatures, type PatternType } from './patterns';
 
 export interface LabelledFeatures {
   features: HeadFeatures;
@@ -30,7 +30,7 @@ export interface PatternModel {
   version: 1;
   /** The classes seen in training, in PATTERN_TYPES order; the model predicts only these. */
   classes: PatternType[];
-  /** The features the model reads, in order (FEATURE_NAMES when it was fitted). */
+  /** The features the model reads, in order (FEATURE_NAMES when it was fitted; any of MEASURE_NAMES). */
   featureNames: string[];
   /** Standardisation: x' = (x − mean) / scale. */
   mean: number[];
@@ -64,6 +64,8 @@ function softmaxInPlace(z: Float64Array, out: Float64Array): void {
 export function fitPatternModel(examples: readonly LabelledFeatures[], options: FitOptions = {}): PatternModel {
   const { l2 = 1e-3, iterations = 500, tolerance = 1e-9 } = options;
   if (examples.length === 0) throw new Error('Cannot fit a pattern model on no labelled heads.');
+  const stale = examples.filter((e) => !hasCurrentFeatures(e.features)).length;
+  if (stale) throw new Error(`${stale} of the labelled heads were measured by an older version, without the measures the classifier reads; label those heads again.`);
   const classes = PATTERN_TYPES.filter((t) => examples.some((e) => e.type === t));
   const n = examples.length;
   const d = FEATURE_NAMES.length;
@@ -171,6 +173,17 @@ export function predict(model: PatternModel, features: HeadFeatures): PatternPre
   return { type: model.classes[best], probabilities };
 }
 
+/**
+ * The shipped classifier's decision with a fitted model: a zeroed head is heterogeneous, a sentence
+ * pair that the block rule calls block is block (patterns.ts isBlockByRule: the labelled real maps
+ * hold almost no blocks to learn them from), and the model decides the rest.
+ */
+export function classifyWithModel(model: PatternModel, features: HeadFeatures): PatternType {
+  if (features.mass < MIN_MASS) return 'heterogeneous';
+  if (isBlockByRule(features)) return 'block';
+  return predict(model, features).type;
+}
+
 export interface CrossValidation {
   /** Correct predictions over all held-out examples / examples. */
   accuracy: number;
@@ -186,7 +199,14 @@ export interface CrossValidation {
  * Stratified k-fold cross-validation: each class's examples are shuffled with the seed and dealt to
  * the folds in turn, so every fold has about the same class mix. Deterministic for a given seed.
  */
-export function crossValidatedAccuracy(examples: readonly LabelledFeatures[], k = 5, seed = 0, options: FitOptions = {}): CrossValidation {
+export function crossValidatedAccuracy(
+  examples: readonly LabelledFeatures[],
+  k = 5,
+  seed = 0,
+  options: FitOptions = {},
+  /** How a fitted model classifies a held-out head (default: the model alone). */
+  classify: (model: PatternModel, features: HeadFeatures) => PatternType = (model, f) => predict(model, f).type,
+): CrossValidation {
   if (examples.length < 2) throw new Error(`Cross-validation needs at least 2 labelled heads, not ${examples.length}.`);
   if (!Number.isInteger(k) || k < 2) throw new Error(`Cross-validation needs k ≥ 2 folds, not ${k}.`);
   const folds = Math.min(k, examples.length);
@@ -211,7 +231,7 @@ export function crossValidatedAccuracy(examples: readonly LabelledFeatures[], k 
     const model = fitPatternModel(train, options);
     let foldCorrect = 0;
     for (const e of test) {
-      const predicted = predict(model, e.features).type;
+      const predicted = classify(model, e.features);
       confusion[e.type][predicted]++;
       if (predicted === e.type) foldCorrect++;
     }
@@ -219,6 +239,30 @@ export function crossValidatedAccuracy(examples: readonly LabelledFeatures[], k 
     foldAccuracies.push(test.length ? foldCorrect / test.length : 0);
   }
   return { accuracy: correct / examples.length, foldAccuracies, k: folds, confusion };
+}
+
+/**
+ * Cohen's κ of a confusion table (rows: one rater, columns: the other): agreement beyond what the
+ * two raters' type frequencies give by chance, (p_o − p_e) / (1 − p_e). 1 when they always agree,
+ * 0 for chance; 0 also when both use a single type only (no agreement beyond chance is possible).
+ */
+export function cohensKappa(confusion: Record<PatternType, Record<PatternType, number>>): number {
+  let n = 0;
+  let agree = 0;
+  let chance = 0;
+  for (const t of PATTERN_TYPES) for (const u of PATTERN_TYPES) n += confusion[t][u];
+  if (n === 0) return 0;
+  for (const t of PATTERN_TYPES) {
+    agree += confusion[t][t];
+    let row = 0;
+    let column = 0;
+    for (const u of PATTERN_TYPES) {
+      row += confusion[t][u];
+      column += confusion[u][t];
+    }
+    chance += (row / n) * (column / n);
+  }
+  return chance >= 1 ? 0 : (agree / n - chance) / (1 - chance);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -274,7 +318,7 @@ export function parsePatternModel(text: string): PatternModel {
   const featureNames = obj.featureNames;
   if (!Array.isArray(featureNames)) fail(what, 'featureNames', 'must be an array of feature names');
   featureNames.forEach((name, i) => {
-    if (!(FEATURE_NAMES as readonly unknown[]).includes(name)) fail(what, `featureNames[${i}]`, `is ${JSON.stringify(name)}, not a feature this version measures (${FEATURE_NAMES.join(', ')})`);
+    if (!(MEASURE_NAMES as readonly unknown[]).includes(name)) fail(what, `featureNames[${i}]`, `is ${JSON.stringify(name)}, not a feature this version measures (${FEATURE_NAMES.join(', ')}, …)`);
   });
   const d = featureNames.length;
   const K = classes.length;
@@ -304,12 +348,13 @@ export interface PatternLabel {
 
 export interface PatternLabelsFile {
   format: 'head-atlas-pattern-labels';
-  version: 1;
+  version: 1 | 2;
   labels: PatternLabel[];
 }
 
 export const LABELS_FORMAT = 'head-atlas-pattern-labels';
-export const LABELS_VERSION = 1;
+/** Version 2 adds issue 13's measures to each label's features; version 1 files are still read. */
+export const LABELS_VERSION = 2;
 
 export function serialiseLabelsFile(labels: readonly PatternLabel[]): string {
   const file: PatternLabelsFile = { format: LABELS_FORMAT, version: LABELS_VERSION, labels: [...labels] };
@@ -343,11 +388,12 @@ function parseLabel(value: unknown, i: number): PatternLabel {
   const f = asObject(obj.features, what, `${at}.features`);
   for (const key of Object.keys(f)) if (!(HEAD_FEATURE_KEYS as readonly string[]).includes(key)) fail(what, `${at}.features.${key}`, 'is not a feature this version measures');
   const features = {} as Record<string, number | boolean>;
+  // Labels made before issue 13 lack its measures: they are read, and fitting says to label them again.
   for (const key of HEAD_FEATURE_KEYS) {
     if (key === 'pair') {
       if (typeof f.pair !== 'boolean') fail(what, `${at}.features.pair`, f.pair === undefined ? 'is missing' : 'must be true or false');
       features.pair = f.pair;
-    } else {
+    } else if (f[key] !== undefined || (REQUIRED_FEATURE_KEYS as readonly string[]).includes(key)) {
       features[key] = finiteNumber(f, key, what, `${at}.features.`);
     }
   }
@@ -359,11 +405,11 @@ export function parseLabelsFile(text: string): PatternLabelsFile {
   const what = 'Labels file';
   const obj = asObject(parseJson(text, what), what, 'the file');
   if (obj.format !== LABELS_FORMAT) fail(what, 'format', `must be "${LABELS_FORMAT}", not ${JSON.stringify(obj.format)}`);
-  if (obj.version !== LABELS_VERSION) fail(what, 'version', `must be ${LABELS_VERSION}, not ${JSON.stringify(obj.version)}`);
+  if (obj.version !== 1 && obj.version !== LABELS_VERSION) fail(what, 'version', `must be 1 or ${LABELS_VERSION}, not ${JSON.stringify(obj.version)}`);
   for (const key of Object.keys(obj)) if (!['format', 'version', 'labels'].includes(key)) fail(what, key, 'is not a field of a labels file (format, version, labels)');
   if (obj.labels === undefined) fail(what, 'labels', 'is missing');
   if (!Array.isArray(obj.labels)) fail(what, 'labels', 'must be an array');
-  return { format: LABELS_FORMAT, version: LABELS_VERSION, labels: obj.labels.map(parseLabel) };
+  return { format: LABELS_FORMAT, version: obj.version, labels: obj.labels.map(parseLabel) };
 }
 
 /** The identity of a label: the same head of the same model on the same text. */
@@ -383,7 +429,12 @@ export function mergeLabels(existing: readonly PatternLabel[], imported: readonl
   return [...merged.values()];
 }
 
-/** The labels as training examples for fitPatternModel. */
+/** The labels as training examples for fitPatternModel: those measured with the current features (see staleLabels). */
 export function labelsAsExamples(labels: readonly PatternLabel[]): LabelledFeatures[] {
-  return labels.map(({ features, type }) => ({ features, type }));
+  return labels.filter((l) => hasCurrentFeatures(l.features)).map(({ features, type }) => ({ features, type }));
+}
+
+/** How many labels were measured by a version without the current features (made before issue 13). */
+export function staleLabels(labels: readonly PatternLabel[]): number {
+  return labels.filter((l) => !hasCurrentFeatures(l.features)).length;
 }

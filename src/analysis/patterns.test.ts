@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BLOCK_MIN_SEGMENT_EXPLAINED,
   classifyByRules,
-  FEATURE_NAMES,
+  evidenceInWords,
   featureVector,
   headFeatures,
+  MEASURE_NAMES,
   measureHead,
+  offsetInWords,
   PATTERN_TYPES,
   tokenLayout,
   type HeadFeatures,
@@ -108,6 +111,76 @@ describe('head features', () => {
     expect(classifyByRules(f).type).toBe('block');
   });
 
+  it('measures a line 2 back by hand: band, top offset and what the offsets explain', () => {
+    // 6 tokens; row r attends to max(0, r − 2): offsets 0 (row 0), −1 (row 1), −2 (rows 2–5).
+    const L = 6;
+    const tok = ['[CLS]', 'a', 'b', 'c', 'd', '[SEP]'];
+    const map = new Float32Array(L * L);
+    for (let r = 0; r < L; r++) map[r * L + Math.max(0, r - 2)] = 1;
+    const f = headFeatures(map, L, L, tok, null);
+    expect(f.bandMass).toBeCloseTo(1, 12);
+    expect(f.topOffset).toBe(-2);
+    expect(f.topOffsetMass).toBeCloseTo(4 / 6, 12);
+    expect(f.topOffsetLift).toBeCloseTo(Math.log(4) / Math.log(6), 12);
+    // R² of offset means: (Σ S²/n − T²/L²) / (Σw² − T²/L²) = (1/6 + 1/5 + 16/4 − 1) / (6 − 1).
+    expect(f.offsetExplained).toBeCloseTo((1 / 6 + 1 / 5 + 4 - 1) / 5, 12);
+    // Columns 0 (rows 0–2), 1, 2, 3: (9 + 1 + 1 + 1)/6 − 1 over 5.
+    expect(f.columnExplained).toBeCloseTo((12 / 6 - 1) / 5, 12);
+    expect(offsetInWords(f.topOffset)).toBe('the token 2 back');
+    expect(evidenceInWords('diagonal', f, tok)).toBe('diagonal: 67% of attention on the token 2 back (100% within 3 tokens)');
+    // The old measure saw nothing here (only offsets −1, 0, +1 counted).
+    expect(f.previousMass + f.selfMass + f.nextMass).toBeCloseTo(2 / 6, 12);
+  });
+
+  it('measures a stripe on an ordinary word by hand: columns explain it, offsets add nothing', () => {
+    // 8 tokens; every row puts 0.4 on "the" (column 3) and the rest uniformly on the others.
+    const L = 8;
+    const tok = ['[CLS]', 'a', 'cat', 'the', 'mat', 'sat', '.', '[SEP]'];
+    const map = new Float32Array(L * L);
+    for (let r = 0; r < L; r++) for (let c = 0; c < L; c++) map[r * L + c] = c === 3 ? 0.4 : 0.6 / 7;
+    const f = headFeatures(map, L, L, tok, null);
+    expect(f.topColumn).toBe(3);
+    expect(f.topColumnMass).toBeCloseTo(0.4, 6);
+    expect(f.topColumnCoverage).toBe(1);
+    expect(f.columnExplained).toBeCloseTo(1, 6);
+    expect(f.offsetBeyondColumns).toBe(0);
+    expect(f.columnPeakedness).toBeCloseTo((0.16 + 7 * (0.6 / 7) ** 2 - 1 / 8) / (1 - 1 / 8), 6);
+    expect(evidenceInWords('vertical', f, tok)).toBe('vertical: 40% on "the"');
+    expect(classifyByRules(f).type).toBe('vertical');
+    // Both [SEP]s of a pair named once.
+    const pairTok = ['[CLS]', 'a', '[SEP]', 'b', 'c', '[SEP]'];
+    const sep = new Float32Array(36);
+    for (let r = 0; r < 6; r++) { sep[r * 6 + 2] = 0.3; sep[r * 6 + 5] = 0.3; sep[r * 6 + 1] = 0.4; }
+    const g = headFeatures(sep, 6, 6, pairTok, [0, 0, 0, 1, 1, 1]);
+    expect(evidenceInWords('vertical', g, pairTok)).toBe('vertical: 40% on "a" and 30% on [SEP]');
+  });
+
+  it('tells a local band in a pair from a block: the block fills its sentence, the band does not', () => {
+    // A pair of two 10-token segments. Band: every row on itself and its neighbours in its segment.
+    const L = 20;
+    const seg = Array.from({ length: L }, (_, i) => (i < 10 ? 0 : 1));
+    const tok = ['[CLS]', ...'abcdefgh'.split(''), '[SEP]', ...'ijklmnopq'.split(''), '[SEP]'];
+    const band = new Float32Array(L * L);
+    const block = new Float32Array(L * L);
+    for (let r = 0; r < L; r++) {
+      const near = [r - 1, r, r + 1].filter((c) => c >= 0 && c < L && seg[c] === seg[r]);
+      for (const c of near) band[r * L + c] = 1 / near.length;
+      for (let c = 0; c < L; c++) if (seg[c] === seg[r]) block[r * L + c] = 0.1;
+    }
+    const b = headFeatures(band, L, L, tok, seg);
+    const k = headFeatures(block, L, L, tok, seg);
+    // The old block measure called both "all in the own sentence".
+    expect(b.blockConcentration).toBeCloseTo(1, 6);
+    expect(k.blockConcentration).toBeCloseTo(1, 6);
+    // Segment blocks explain all of the block map and little of the band.
+    expect(k.segmentExplained).toBeCloseTo(1, 6);
+    expect(b.segmentExplained).toBeLessThan(BLOCK_MIN_SEGMENT_EXPLAINED);
+    expect(b.segmentExplained).toBeLessThan(b.offsetExplained);
+    expect(classifyByRules(b).type).toBe('diagonal');
+    expect(classifyByRules(k).type).toBe('block');
+    expect(evidenceInWords('block', k, tok)).toMatch(/^block: 100% of attention stays inside its own sentence \(50% if uniform\)/);
+  });
+
   it('ignores padding and reads a head in place', () => {
     // The 5-token map inside S = 8, padding filled with junk that must not count.
     const S = 8;
@@ -129,10 +202,10 @@ describe('head features', () => {
     expect(classifyByRules(f)).toEqual({ type: 'heterogeneous', reason: expect.stringMatching(/no attention mass/) });
   });
 
-  it('keeps every feature in [0, 1] on noisy maps', () => {
+  it('keeps every measure in [0, 1] on noisy maps', () => {
     for (const m of syntheticMapSet({ seed: 7, count: 200 })) {
       const f = headFeatures(m.map, m.length, m.length, m.tokens, m.segments);
-      for (const name of FEATURE_NAMES) {
+      for (const name of MEASURE_NAMES) {
         expect(f[name], name).toBeGreaterThanOrEqual(0);
         expect(f[name], name).toBeLessThanOrEqual(1 + 1e-9);
       }
@@ -144,7 +217,7 @@ describe('head features', () => {
       const map = new Float32Array(L * L).fill(L ? 1 / L : 0);
       const tok = ['[CLS]', 'a', 'b', 'c'].slice(0, Math.max(0, L - 1)).concat(L ? ['[SEP]'] : []);
       const f = headFeatures(map, L, L, tok, null);
-      for (const name of FEATURE_NAMES) expect(Number.isFinite(f[name]), `${name} at length ${L}`).toBe(true);
+      for (const name of MEASURE_NAMES) expect(Number.isFinite(f[name]), `${name} at length ${L}`).toBe(true);
       expect(classifyByRules(f).type).toBe('heterogeneous');
     }
   });
@@ -160,7 +233,9 @@ describe('head features', () => {
 });
 
 describe('rule classifier on synthetic maps', () => {
-  it('classifies every pure map (no noise) exactly, at lengths 8–128, single and pair', () => {
+  // The rules' thresholds are set on labelled real maps (data/patterns/), not on these families, so
+  // a few pure maps at the edges of the families (very short blocks, light mixtures) may differ.
+  it('classifies ≥ 99% of pure maps (no noise), each type ≥ 97%, at lengths 8–128, single and pair', () => {
     const random = mulberry32(11);
     const maps = [];
     for (const type of PATTERN_TYPES) {
@@ -174,7 +249,11 @@ describe('rule classifier on synthetic maps', () => {
     maps.push(...syntheticMapSet({ seed: 12, count: 1000, maxNoise: 0 }));
     const { confusion, accuracy } = confusionOf(maps);
     printConfusion(`pure maps (${maps.length})`, confusion, accuracy);
-    expect(accuracy).toBe(1);
+    expect(accuracy).toBeGreaterThanOrEqual(0.99);
+    for (const t of PATTERN_TYPES) {
+      const row = PATTERN_TYPES.reduce((n, u) => n + confusion[t][u], 0);
+      expect(confusion[t][t] / row, t).toBeGreaterThanOrEqual(0.97);
+    }
   });
 
   it('reaches ≥ 95% accuracy on 1000 noisy maps of all five types (seed 1)', () => {
@@ -190,6 +269,6 @@ describe('rule classifier on synthetic maps', () => {
     const m = syntheticMap('vertical', { length: 30, pair: false, noise: 0, random: mulberry32(3) });
     const decision = classifyByRules(headFeatures(m.map, m.length, m.length, m.tokens, m.segments));
     expect(decision.type).toBe('vertical');
-    expect(decision.reason).toMatch(/concentration \d+%/);
+    expect(decision.reason).toMatch(/columns explain \d+% of the map/);
   });
 });

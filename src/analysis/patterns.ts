@@ -1,7 +1,9 @@
 // Pattern type per head (Kovaleva et al. 2019, Fig. 1): vertical, diagonal, vertical+diagonal,
 // block, heterogeneous. The paper classified maps with a CNN on ~400 hand labels that were never
-// released; here a head's map is measured (a handful of numbers, each a share in [0, 1]) and a few
-// readable rules with named thresholds decide the type. patterns.md documents the rules for the README.
+// released; here a head's map is measured (a handful of numbers, each in [0, 1]), the default
+// classifier (patternClassifier.ts: softmax regression fitted on labelled real maps, data/patterns/)
+// decides the type, and a few readable rules with named thresholds explain it and stand in for it.
+// The README's "Pattern types: how they are decided" documents both.
 //
 // All features are computed over the unpadded tokens only (the first `length` rows and columns).
 
@@ -16,22 +18,41 @@ export function isPatternType(value: unknown): value is PatternType {
 
 /** How many of the most-attended columns `topColumnsMass` counts. */
 export const TOP_COLUMNS = 3;
+/** Half-width of the diagonal band: offsets |column − row| ≤ this count as local (a head attending 3 back is diagonal). */
+export const BAND_WIDTH = 3;
 
-// The rule thresholds (see classifyByRules and patterns.md). Each concentration is 0 for uniform
-// attention and 1 for all the mass on the pattern's cells.
-/** Vertical: columnConcentration at least this … */
-export const VERTICAL_MIN_COLUMN_CONCENTRATION = 0.5;
-/** … or specialConcentration ([CLS], [SEP] and punctuation together) at least this. */
-export const VERTICAL_MIN_SPECIAL_CONCENTRATION = 0.6;
-/** Diagonal: diagonalConcentration at least this. */
-export const DIAGONAL_MIN_CONCENTRATION = 0.4;
+// The rule thresholds (see classifyByRules and the README), on the measures of issue 13. They were
+// set by a coarse grid on the labelled real maps (data/patterns/), not on synthetic maps; the default
+// classifier is the fitted model (patternModel.ts), and the rules explain it and stand in for it.
+/** Diagonal: offsetExplained (the lines parallel to the diagonal explain the map) at least this … */
+export const DIAGONAL_MIN_OFFSET_EXPLAINED = 0.25;
+/** … and bandConcentration (the mass sits within BAND_WIDTH of the diagonal) at least this. */
+export const DIAGONAL_MIN_BAND_CONCENTRATION = 0.15;
+/** Vertical: columnExplained (every row attends alike) at least this … */
+export const VERTICAL_MIN_COLUMN_EXPLAINED = 0.25;
+/** … and topColumnLift (the top column holds well above its uniform share) at least this … */
+export const VERTICAL_MIN_COLUMN_LIFT = 0.3;
+/** … and topColumnCoverage (the stripe runs through most rows) at least this. */
+export const VERTICAL_MIN_COVERAGE = 0.5;
 /**
- * Vertical+diagonal (checked first): diagonalConcentration and max(columnConcentration,
- * specialConcentration) both at least this.
+ * Vertical+diagonal: offsetBeyondColumns and columnBeyondOffsets both at least this (lines and
+ * stripes each explain what the other leaves) …
  */
-export const MIXED_MIN_CONCENTRATION = 0.2;
-/** Block (sentence pairs only): blockConcentration at least this, once vertical and diagonal are ruled out. */
-export const BLOCK_MIN_CONCENTRATION = 0.5;
+export const MIXED_MIN_BEYOND = 0.3;
+/** … and both kinds of evidence at this share of their thresholds (each part of a mix holds only part of the mass). */
+export const MIXED_THRESHOLD_SHARE = 0.3;
+/**
+ * Block (sentence pairs only): segmentExplained at least this (a local band in a pair of long
+ * sentences stays near 0.1), and more than offsetExplained and columnExplained (in a pair of short
+ * sentences a local band or a stripe fills much of a sentence's square, but lines or columns still
+ * explain it better); see isBlockByRule.
+ */
+export const BLOCK_MIN_SEGMENT_EXPLAINED = 0.25;
+
+/** The block rule, which the default classifier applies too (the labelled real maps hold too few blocks to learn them). */
+export function isBlockByRule(f: HeadFeatures): boolean {
+  return f.pair && f.segmentExplained >= BLOCK_MIN_SEGMENT_EXPLAINED && f.segmentExplained > f.offsetExplained && f.segmentExplained > f.columnExplained;
+}
 /** A map whose mean row sum is below this has no attention to classify (a zeroed head). */
 export const MIN_MASS = 1e-6;
 
@@ -89,10 +110,67 @@ export interface HeadFeatures {
   entropy: number;
   /** Mean over rows of the row's largest weight (as a share of the row). */
   rowMax: number;
+
+  // Measures of issue 13, the ones the default classifier reads (see the README). Shares of the
+  // map's total mass unless said otherwise.
+  /** Share on the band of offsets |column − row| ≤ BAND_WIDTH (a diagonal at ±2 or ±3, or a soft band, lies in it). */
+  bandMass: number;
+  /** bandMass against what uniform rows would put on the band (0 uniform, 1 all on the band). */
+  bandConcentration: number;
+  /** The offset column − row in [−BAND_WIDTH, BAND_WIDTH] with the most mass (−2 = "2 back"), and its share. */
+  topOffset: number;
+  topOffsetMass: number;
+  /**
+   * How much of the map's structure a weight per offset explains: the R² of predicting each cell by
+   * the mean of its diagonal (offset) against predicting it by the map's mean. 1 for any map made of
+   * lines parallel to the main diagonal, near 0 for stripes, blocks and scattered peaks.
+   */
+  offsetExplained: number;
+  /** The same R² for a weight per column: 1 when every row attends alike (stripes), near 0 for a diagonal. */
+  columnExplained: number;
+  /**
+   * What offsets explain of the structure the columns leave (the R² of offset means of the residual
+   * after each column's mean is taken out), and the other way round. Both are high only for a mix
+   * of lines and stripes (vertical+diagonal); a pure stripe map leaves no residual (0).
+   */
+  offsetBeyondColumns: number;
+  columnBeyondOffsets: number;
+  /**
+   * The same R² for a weight per pair of segments (A→A, A→B, B→A, B→B): high for blocks that fill
+   * their sentence, low for a local band even in a pair (a band explains little of a sentence's
+   * square); 0 for a single sentence.
+   */
+  segmentExplained: number;
+  /** The column with the most mass (its index in the example, from 0) and its share. */
+  topColumn: number;
+  topColumnMass: number;
+  /** The column with the second most mass and its share (−1 and 0 for a one-token map). */
+  secondColumn: number;
+  secondColumnMass: number;
+  /**
+   * topColumnMass, secondColumnMass and topOffsetMass as lifts over uniform attention, on a log
+   * scale that does not depend on the length: ln(share · L) / ln L, clipped to [0, 1] (0 at or
+   * below the uniform share 1/L, 1 when it holds all the mass).
+   */
+  topColumnLift: number;
+  secondColumnLift: number;
+  topOffsetLift: number;
+  /** Share of the rows that give topColumn at least twice the uniform weight (a stripe runs through most rows). */
+  topColumnCoverage: number;
+  /** How peaked the column totals are: (Σp² − 1/L)/(1 − 1/L) for column shares p; 0 when every column gets the same. */
+  columnPeakedness: number;
+  /**
+   * Attention that stays in its own sentence beyond the band: the own-sentence share of the mass off
+   * the band, against uniform attention off the band (0 uniform, 1 all of it). 0 for a single sentence.
+   */
+  blockBeyondBand: number;
 }
 
-/** The numeric features a fitted model uses (patternModel.ts), in vector order. */
-export const FEATURE_NAMES = [
+/**
+ * The features of the first version (rules with fixed thresholds, issue 5). Every stored label has
+ * them, and a model fitted then reads them; they are still measured so those keep working.
+ */
+export const LEGACY_FEATURE_NAMES = [
   'clsMass',
   'sepMass',
   'punctuationMass',
@@ -111,13 +189,55 @@ export const FEATURE_NAMES = [
   'entropy',
   'rowMax',
 ] as const satisfies readonly (keyof HeadFeatures)[];
+
+/**
+ * The numeric features a fitted model uses (patternModel.ts), in vector order: the default model and
+ * "Fit classifier on my labels". Chosen to mean the same at any length (shares against uniform,
+ * lifts on a log scale, R² values), so a model fitted on short maps carries over to long ones.
+ */
+export const FEATURE_NAMES = [
+  'bandConcentration',
+  'topOffsetLift',
+  'offsetExplained',
+  'columnExplained',
+  'offsetBeyondColumns',
+  'columnBeyondOffsets',
+  'segmentExplained',
+  'topColumnLift',
+  'secondColumnLift',
+  'topColumnCoverage',
+  'columnPeakedness',
+  'blockBeyondBand',
+  'entropy',
+  'rowMax',
+] as const satisfies readonly (keyof HeadFeatures)[];
 export type FeatureName = (typeof FEATURE_NAMES)[number];
 
-/** Every field of HeadFeatures, for validation of stored features. */
-export const HEAD_FEATURE_KEYS = ['length', 'pair', 'mass', ...FEATURE_NAMES] as const;
+/** Positions, not measures: where the top offset and columns are (for the evidence in words). */
+export const POSITION_KEYS = ['topOffset', 'topColumn', 'secondColumn'] as const satisfies readonly (keyof HeadFeatures)[];
 
-export function featureVector(features: HeadFeatures): number[] {
-  return FEATURE_NAMES.map((name) => features[name]);
+/** Every numeric measure a model may read. */
+export const MEASURE_NAMES = [
+  ...LEGACY_FEATURE_NAMES,
+  'bandMass',
+  'topOffsetMass',
+  'topColumnMass',
+  'secondColumnMass',
+  ...FEATURE_NAMES.filter((n) => n !== 'entropy' && n !== 'rowMax'),
+] as const satisfies readonly (keyof HeadFeatures)[];
+
+/** Every field of HeadFeatures, for validation of stored features. */
+export const HEAD_FEATURE_KEYS = ['length', 'pair', 'mass', ...MEASURE_NAMES, ...POSITION_KEYS] as const;
+/** The fields every stored label has had since the first version. */
+export const REQUIRED_FEATURE_KEYS = ['length', 'pair', 'mass', ...LEGACY_FEATURE_NAMES] as const;
+
+export function featureVector(features: HeadFeatures, names: readonly (keyof HeadFeatures)[] = FEATURE_NAMES): number[] {
+  return names.map((name) => Number(features[name]));
+}
+
+/** Whether stored features have every measure the current FEATURE_NAMES need (labels made before issue 13 do not). */
+export function hasCurrentFeatures(features: Partial<HeadFeatures>): features is HeadFeatures {
+  return FEATURE_NAMES.every((name) => typeof features[name] === 'number' && Number.isFinite(features[name]));
 }
 
 /** What the features need to know of an example's tokens, computed once per example and shared by all heads. */
@@ -163,7 +283,7 @@ function lnOfBits(bits: number): number {
 }
 
 /** Length of the scratch buffer measureHead needs for a map of `length` tokens. */
-export const featureScratchLength = (length: number) => 4 * length;
+export const featureScratchLength = (length: number) => 6 * length;
 
 /**
  * Features of the map stored at `data[offset …]` with row stride `seqLen` (so a head's map inside
@@ -173,12 +293,14 @@ export const featureScratchLength = (length: number) => 4 * length;
  */
 export function measureHead(data: Float32Array, offset: number, seqLen: number, layout: TokenLayout, scratch?: Float64Array): HeadFeatures {
   const L = layout.length;
-  const work = scratch && scratch.length >= 4 * L ? scratch : new Float64Array(4 * L);
-  work.fill(0, 0, 4 * L);
+  const size = featureScratchLength(L);
+  const work = scratch && scratch.length >= size ? scratch : new Float64Array(size);
+  work.fill(0, 0, size);
   // Column sums split by the attending row's segment ([0, L): rows of A, [L, 2L): rows of B), then
-  // row sums, then column sums of squares.
+  // row sums, then column sums of squares, then sums per offset c − r ∈ (−L, L) at offsetZero + c − r.
   const rowSums = 2 * L;
   const squares = 3 * L;
+  const offsetZero = 5 * L - 1;
   const seg = layout.segments;
   // The weights' bit patterns, for the fast logarithm (a view on the same memory, no copy).
   const bits = new Int32Array(data.buffer, data.byteOffset, data.length);
@@ -192,6 +314,12 @@ export function measureHead(data: Float32Array, offset: number, seqLen: number, 
   let entropySum = 0;
   let rowMaxSum = 0;
   let rowsWithMass = 0;
+  // For the band and the block beyond it: what uniform rows would put on the band, and the mass off
+  // the band, inside the own sentence, and what uniform attention off the band would keep inside.
+  let bandExpected = 0;
+  let offBand = 0;
+  let ownOffBand = 0;
+  let ownOffBandExpected = 0;
   for (let r = 0; r < L; r++) {
     const row = offset + r * seqLen;
     const s = seg[r];
@@ -200,12 +328,14 @@ export function measureHead(data: Float32Array, offset: number, seqLen: number, 
     let rowMax = 0;
     let wLogW = 0;
     let rowOwn = 0;
+    const diagonals = offsetZero - r;
     if (pair) {
       for (let c = 0; c < L; c++) {
         const w = data[row + c];
         rowSum += w;
         work[columns + c] += w;
         work[squares + c] += w * w;
+        work[diagonals + c] += w;
         if (w > rowMax) rowMax = w;
         if (w > 0) wLogW += w * lnOfBits(bits[row + c]);
         if (seg[c] === s) rowOwn += w;
@@ -216,6 +346,7 @@ export function measureHead(data: Float32Array, offset: number, seqLen: number, 
         rowSum += w;
         work[c] += w;
         work[squares + c] += w * w;
+        work[diagonals + c] += w;
         if (w > rowMax) rowMax = w;
         if (w > 0) wLogW += w * lnOfBits(bits[row + c]);
       }
@@ -229,6 +360,22 @@ export function measureHead(data: Float32Array, offset: number, seqLen: number, 
     self += data[row + r];
     own += rowOwn;
     ownExpected += (rowSum * (pair ? layout.segmentSizes[s] : L)) / L;
+    const first = Math.max(0, r - BAND_WIDTH);
+    const last = Math.min(L - 1, r + BAND_WIDTH);
+    let rowBand = 0;
+    let ownBand = 0;
+    let ownBandCells = 0;
+    for (let c = first; c <= last; c++) {
+      rowBand += data[row + c];
+      if (seg[c] === s) { ownBand += data[row + c]; ownBandCells++; }
+    }
+    const bandCells = last - first + 1;
+    bandExpected += (rowSum * bandCells) / L;
+    if (pair && bandCells < L) {
+      offBand += rowSum - rowBand;
+      ownOffBand += rowOwn - ownBand;
+      ownOffBandExpected += ((rowSum - rowBand) * (layout.segmentSizes[s] - ownBandCells)) / (L - bandCells);
+    }
     // Entropy of the row rescaled to sum to 1: H = ln s − Σ w ln w / s.
     entropySum += Math.log(rowSum) - wLogW / rowSum;
     rowMaxSum += rowMax / rowSum;
@@ -309,7 +456,72 @@ export function measureHead(data: Float32Array, offset: number, seqLen: number, 
     }
   }
 
+  // Issue 13's measures. R² of a weight per offset, per column and per segment pair, each against
+  // the map's mean: (Σ_groups S²/n − T²/L²) / (Σ w² − T²/L²), S a group's sum over its n cells.
+  let sumSquares = 0;
+  for (let c = 0; c < L; c++) sumSquares += work[squares + c];
+  const meanTerm = (total * total) / (L * L);
+  const spread = sumSquares - meanTerm;
+  const explained = (between: number) => (spread > 1e-12 * sumSquares ? clip01((between - meanTerm) / spread) : 0);
+  let offsetBetween = 0;
+  for (let o = 1 - L; o < L; o++) {
+    const sum = work[offsetZero + o];
+    offsetBetween += (sum * sum) / (L - Math.abs(o));
+  }
+  let bandSum = 0;
+  let topOffset = 0;
+  for (let o = -Math.min(BAND_WIDTH, L - 1); o <= Math.min(BAND_WIDTH, L - 1); o++) {
+    bandSum += work[offsetZero + o];
+    if (work[offsetZero + o] > work[offsetZero + topOffset]) topOffset = o;
+  }
+  // Offsets on what the columns leave, and columns on what the offsets leave: each group's sum minus
+  // what the other factor's means predict for its cells (prefix sums make each O(1)).
+  const columnMeanPrefix = new Float64Array(L + 1);
+  for (let c = 0; c < L; c++) columnMeanPrefix[c + 1] = columnMeanPrefix[c] + (work[c] + work[L + c]) / L;
+  const offsetMeanPrefix = new Float64Array(2 * L);
+  for (let o = 1 - L; o < L; o++) offsetMeanPrefix[o + L] = offsetMeanPrefix[o + L - 1] + work[offsetZero + o] / (L - Math.abs(o));
+  let offsetResidual = 0;
+  for (let o = 1 - L; o < L; o++) {
+    // Offset o holds the cells (r, r + o): columns max(0, o) … min(L − 1, L − 1 + o).
+    const predicted = columnMeanPrefix[Math.min(L - 1, L - 1 + o) + 1] - columnMeanPrefix[Math.max(0, o)];
+    const d = work[offsetZero + o] - predicted;
+    offsetResidual += (d * d) / (L - Math.abs(o));
+  }
+  let columnResidual = 0;
+  for (let c = 0; c < L; c++) {
+    // Column c holds the offsets c − r for r = 0 … L − 1, i.e. c − L + 1 … c.
+    const d = work[c] + work[L + c] - (offsetMeanPrefix[c + L] - offsetMeanPrefix[c]);
+    columnResidual += (d * d) / L;
+  }
+  let columnBetween = 0;
+  let topColumn = 0;
+  let secondColumn = -1;
+  for (let c = 0; c < L; c++) {
+    const m = work[c] + work[L + c];
+    columnBetween += (m * m) / L;
+    if (m > work[topColumn] + work[L + topColumn]) { secondColumn = topColumn; topColumn = c; }
+    else if (c !== topColumn && (secondColumn < 0 || m > work[secondColumn] + work[L + secondColumn])) secondColumn = c;
+  }
+  const columnTotal = (c: number) => (c < 0 ? 0 : work[c] + work[L + c]);
+  let segmentExplained = 0;
+  if (pair) {
+    const [sizeA, sizeB] = layout.segmentSizes;
+    let aToA = 0;
+    let bToA = 0;
+    for (let c = 0; c < L; c++) if (seg[c] === 0) { aToA += work[c]; bToA += work[L + c]; }
+    const aToB = massA - aToA;
+    const bToB = total - massA - bToA;
+    segmentExplained = explained((aToA * aToA) / (sizeA * sizeA) + (aToB * aToB) / (sizeA * sizeB) + (bToA * bToA) / (sizeB * sizeA) + (bToB * bToB) / (sizeB * sizeB));
+  }
+  // Rows that give the top column at least twice the uniform share of their mass.
+  let covered = 0;
+  for (let r = 0; r < L; r++) {
+    const rowSum = work[rowSums + r];
+    if (rowSum > 0 && data[offset + r * seqLen + topColumn] * L >= 2 * rowSum) covered++;
+  }
+
   const inv = 1 / total;
+  const lift = (share: number) => (L > 1 && share * L > 1 ? clip01(Math.log(share * L) / Math.log(L)) : 0);
   const topColumnsMass = Math.min(1, (top1 + top2 + top3) * inv);
   const specialMass = (clsMass + sepMass + punctuationMass) * inv;
   const diagonalMass = (previous + next + self) * inv;
@@ -337,6 +549,25 @@ export function measureHead(data: Float32Array, offset: number, seqLen: number, 
     blockConcentration: pair ? concentration(ownSegmentMass, ownSegmentExpected) : 0,
     entropy: L > 1 ? clip01(entropySum / rowsWithMass / Math.log(L)) : 0,
     rowMax: rowMaxSum / rowsWithMass,
+    bandMass: bandSum * inv,
+    bandConcentration: concentration(bandSum * inv, Math.min(1, bandExpected * inv)),
+    topOffset,
+    topOffsetMass: work[offsetZero + topOffset] * inv,
+    offsetExplained: explained(offsetBetween),
+    columnExplained: explained(columnBetween),
+    offsetBeyondColumns: sumSquares - columnBetween > 1e-9 * sumSquares ? clip01(offsetResidual / (sumSquares - columnBetween)) : 0,
+    columnBeyondOffsets: sumSquares - offsetBetween > 1e-9 * sumSquares ? clip01(columnResidual / (sumSquares - offsetBetween)) : 0,
+    segmentExplained,
+    topColumn,
+    topColumnMass: columnTotal(topColumn) * inv,
+    secondColumn,
+    secondColumnMass: columnTotal(secondColumn) * inv,
+    topColumnLift: lift(columnTotal(topColumn) * inv),
+    secondColumnLift: lift(columnTotal(secondColumn) * inv),
+    topOffsetLift: lift(work[offsetZero + topOffset] * inv),
+    topColumnCoverage: covered / rowsWithMass,
+    columnPeakedness: L > 1 ? clip01((columnBetween * L * inv * inv - 1 / L) / (1 - 1 / L)) : 0,
+    blockBeyondBand: pair && offBand > 0 ? concentration(ownOffBand / offBand, ownOffBandExpected / offBand) : 0,
   };
 }
 
@@ -345,6 +576,8 @@ function emptyFeatures(length: number, pair: boolean): HeadFeatures {
     length, pair, mass: 0, clsMass: 0, sepMass: 0, punctuationMass: 0, specialMass: 0, specialConcentration: 0, topColumnsMass: 0,
     columnConcentration: 0, previousMass: 0, nextMass: 0, selfMass: 0, diagonalMass: 0, diagonalConcentration: 0,
     ownSegmentMass: 0, ownSegmentExpected: 0, blockConcentration: 0, entropy: 0, rowMax: 0,
+    bandMass: 0, bandConcentration: 0, topOffset: 0, topOffsetMass: 0, offsetExplained: 0, columnExplained: 0, offsetBeyondColumns: 0, columnBeyondOffsets: 0, segmentExplained: 0,
+    topColumn: 0, topColumnMass: 0, secondColumn: -1, secondColumnMass: 0, topColumnLift: 0, secondColumnLift: 0, topOffsetLift: 0, topColumnCoverage: 0, columnPeakedness: 0, blockBeyondBand: 0,
   };
 }
 
@@ -365,43 +598,99 @@ export interface RuleDecision {
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;
 
+/** The token at `offset` from the attending one, in words: −2 → "the token 2 back". */
+export function offsetInWords(offset: number): string {
+  if (offset === 0) return 'the token itself';
+  if (offset === -1) return 'the previous token';
+  if (offset === 1) return 'the next token';
+  return offset < 0 ? `the token ${-offset} back` : `the token ${offset} ahead`;
+}
+
+/** A token as the evidence names it: special tokens as they are, others quoted. */
+function tokenName(tokens: readonly string[] | null, index: number): string {
+  const token = tokens?.[index];
+  if (token === undefined) return `token ${index + 1}`;
+  return /^\[[A-Z]+\]$/.test(token) ? token : `"${token}"`;
+}
+
+/** "71% of attention on the token 2 back" (the top offset within the band). */
+export function diagonalEvidence(f: HeadFeatures): string {
+  const band = f.bandMass - f.topOffsetMass >= 0.1 ? ` (${pct(f.bandMass)} within ${BAND_WIDTH} tokens)` : '';
+  return `${pct(f.topOffsetMass)} of attention on ${offsetInWords(f.topOffset)}${band}`;
+}
+
+/** "48% on [SEP]", with a second column when it holds at least half as much ("… and 20% on "the""). */
+export function verticalEvidence(f: HeadFeatures, tokens: readonly string[] | null): string {
+  const first = tokenName(tokens, f.topColumn);
+  if (f.secondColumn < 0 || f.secondColumnMass < f.topColumnMass / 2) return `${pct(f.topColumnMass)} on ${first}`;
+  const second = tokenName(tokens, f.secondColumn);
+  if (second === first) return `${pct(f.topColumnMass + f.secondColumnMass)} on ${first} (two columns)`;
+  return `${pct(f.topColumnMass)} on ${first} and ${pct(f.secondColumnMass)} on ${second}`;
+}
+
+/** "82% stays inside its own sentence beyond the band (40% if uniform)". */
+export function blockEvidence(f: HeadFeatures): string {
+  return `${pct(f.ownSegmentMass)} of attention stays inside its own sentence (${pct(f.ownSegmentExpected)} if uniform); the sentence blocks explain ${pct(f.segmentExplained)} of the map's structure`;
+}
+
 /**
- * The rules, in order (d = diagonalConcentration):
+ * The evidence for a type in words a student can check on the map, e.g. "diagonal: 71% of
+ * attention on the token 2 back" or "vertical: 48% on [SEP]". `tokens` name the columns.
+ */
+export function evidenceInWords(type: PatternType, f: HeadFeatures, tokens: readonly string[] | null): string {
+  if (f.mass < MIN_MASS) return `${type}: the map has no attention mass (a disabled head)`;
+  switch (type) {
+    case 'diagonal':
+      return `diagonal: ${diagonalEvidence(f)}`;
+    case 'vertical':
+      return `vertical: ${verticalEvidence(f, tokens)}`;
+    case 'vertical+diagonal':
+      return `vertical+diagonal: ${verticalEvidence(f, tokens)}; ${diagonalEvidence(f)}`;
+    case 'block':
+      return `block: ${blockEvidence(f)}`;
+    case 'heterogeneous':
+      return `heterogeneous: no offset or column stands out (at most ${pct(f.topOffsetMass)} on ${offsetInWords(f.topOffset)}, ${pct(f.topColumnMass)} on ${tokenName(tokens, f.topColumn)})`;
+  }
+}
+
+/**
+ * The rules, in order:
  * 1. no mass (a zeroed head) → heterogeneous;
- * 2. d ≥ MIXED_MIN_CONCENTRATION and max(columnConcentration, specialConcentration) ≥
- *    MIXED_MIN_CONCENTRATION → vertical+diagonal (each part of a mix holds only a share of the mass,
- *    so a mix is recognised at lower levels than a pure type);
- * 3. columnConcentration ≥ VERTICAL_MIN_COLUMN_CONCENTRATION or specialConcentration ≥
- *    VERTICAL_MIN_SPECIAL_CONCENTRATION → vertical;
- * 4. d ≥ DIAGONAL_MIN_CONCENTRATION → diagonal;
- * 5. a pair with blockConcentration ≥ BLOCK_MIN_CONCENTRATION → block (after vertical and diagonal,
- *    because those stay within a sentence too);
+ * 2. a pair with segmentExplained ≥ BLOCK_MIN_SEGMENT_EXPLAINED and above offsetExplained and
+ *    columnExplained → block;
+ * 3. offsets and columns each explain what the other leaves (offsetBeyondColumns and
+ *    columnBeyondOffsets ≥ MIXED_MIN_BEYOND), with diagonal evidence (offsetExplained and
+ *    bandConcentration over their thresholds) and vertical evidence (columnExplained, topColumnLift
+ *    and topColumnCoverage over theirs) each at MIXED_THRESHOLD_SHARE of its thresholds →
+ *    vertical+diagonal;
+ * 4. vertical evidence at full thresholds → vertical;
+ * 5. diagonal evidence at full thresholds → diagonal;
  * 6. otherwise heterogeneous.
  */
 export function classifyByRules(f: HeadFeatures): RuleDecision {
   if (f.mass < MIN_MASS) return { type: 'heterogeneous', reason: 'the map has no attention mass (a disabled head)' };
-  const columnWhy = `column concentration ${pct(f.columnConcentration)} (the top ${TOP_COLUMNS} columns hold ${pct(f.topColumnsMass)} off the diagonal)`;
-  const specialWhy = `special-token concentration ${pct(f.specialConcentration)} ([CLS] ${pct(f.clsMass)}, [SEP] ${pct(f.sepMass)}, punctuation ${pct(f.punctuationMass)})`;
-  const diagonalWhy = `diagonal concentration ${pct(f.diagonalConcentration)} (previous ${pct(f.previousMass)}, self ${pct(f.selfMass)}, next ${pct(f.nextMass)})`;
-  const d = f.diagonalConcentration;
-  const mixedVertical = Math.max(f.columnConcentration, f.specialConcentration);
-  if (d >= MIXED_MIN_CONCENTRATION && mixedVertical >= MIXED_MIN_CONCENTRATION) {
-    const verticalWhy = f.columnConcentration >= f.specialConcentration ? columnWhy : specialWhy;
-    return { type: 'vertical+diagonal', reason: `${verticalWhy} and ${diagonalWhy}, both ≥ ${pct(MIXED_MIN_CONCENTRATION)}` };
+  const diagonalWhy = `offsets explain ${pct(f.offsetExplained)} of the map, band concentration ${pct(f.bandConcentration)}`;
+  const verticalWhy = `columns explain ${pct(f.columnExplained)} of the map, the top column holds ${pct(f.topColumnMass)} (lift ${pct(f.topColumnLift)}) and ${pct(f.topColumnCoverage)} of rows attend to it`;
+  const isDiagonal = (share: number) => f.offsetExplained >= share * DIAGONAL_MIN_OFFSET_EXPLAINED && f.bandConcentration >= share * DIAGONAL_MIN_BAND_CONCENTRATION;
+  const isVertical = (share: number) =>
+    f.columnExplained >= share * VERTICAL_MIN_COLUMN_EXPLAINED && f.topColumnLift >= share * VERTICAL_MIN_COLUMN_LIFT && f.topColumnCoverage >= share * VERTICAL_MIN_COVERAGE;
+  if (isBlockByRule(f)) {
+    return { type: 'block', reason: `the sentence blocks explain ${pct(f.segmentExplained)} of the map, ≥ ${pct(BLOCK_MIN_SEGMENT_EXPLAINED)} and more than the offsets' ${pct(f.offsetExplained)} and the columns' ${pct(f.columnExplained)} (${pct(f.ownSegmentMass)} stays in the own sentence, ${pct(f.ownSegmentExpected)} if uniform)` };
   }
-  if (f.columnConcentration >= VERTICAL_MIN_COLUMN_CONCENTRATION) return { type: 'vertical', reason: `${columnWhy} ≥ ${pct(VERTICAL_MIN_COLUMN_CONCENTRATION)}` };
-  if (f.specialConcentration >= VERTICAL_MIN_SPECIAL_CONCENTRATION) return { type: 'vertical', reason: `${specialWhy} ≥ ${pct(VERTICAL_MIN_SPECIAL_CONCENTRATION)}` };
-  if (d >= DIAGONAL_MIN_CONCENTRATION) return { type: 'diagonal', reason: `${diagonalWhy} ≥ ${pct(DIAGONAL_MIN_CONCENTRATION)}` };
-  if (f.pair && f.blockConcentration >= BLOCK_MIN_CONCENTRATION) {
+  if (f.offsetBeyondColumns >= MIXED_MIN_BEYOND && f.columnBeyondOffsets >= MIXED_MIN_BEYOND && isDiagonal(MIXED_THRESHOLD_SHARE) && isVertical(MIXED_THRESHOLD_SHARE)) {
     return {
-      type: 'block',
-      reason: `block concentration ${pct(f.blockConcentration)} ≥ ${pct(BLOCK_MIN_CONCENTRATION)} (${pct(f.ownSegmentMass)} of the attention stays in the own sentence, ${pct(f.ownSegmentExpected)} if uniform)`,
+      type: 'vertical+diagonal',
+      reason: `offsets explain ${pct(f.offsetBeyondColumns)} of what the columns leave and columns ${pct(f.columnBeyondOffsets)} of what the offsets leave (both ≥ ${pct(MIXED_MIN_BEYOND)}); ${verticalWhy}; ${diagonalWhy}`,
     };
+  }
+  if (isVertical(1)) {
+    return { type: 'vertical', reason: `${verticalWhy} (thresholds ${pct(VERTICAL_MIN_COLUMN_EXPLAINED)}, lift ${pct(VERTICAL_MIN_COLUMN_LIFT)}, ${pct(VERTICAL_MIN_COVERAGE)} of rows)` };
+  }
+  if (isDiagonal(1)) {
+    return { type: 'diagonal', reason: `${diagonalWhy} (thresholds ${pct(DIAGONAL_MIN_OFFSET_EXPLAINED)} and ${pct(DIAGONAL_MIN_BAND_CONCENTRATION)})` };
   }
   return {
     type: 'heterogeneous',
-    reason:
-      `no structure above the thresholds: column ${pct(f.columnConcentration)}, special ${pct(f.specialConcentration)}, diagonal ${pct(d)}` +
-      `${f.pair ? `, block ${pct(f.blockConcentration)}` : ''}; entropy ${pct(f.entropy)} of uniform`,
+    reason: `no structure above the thresholds: offsets explain ${pct(f.offsetExplained)}, columns ${pct(f.columnExplained)}${f.pair ? `, sentence blocks ${pct(f.segmentExplained)}` : ''}; entropy ${pct(f.entropy)} of uniform`,
   };
 }

@@ -26,7 +26,7 @@ export interface EngineClient {
   analyse(
     modelId: string,
     examples: { textA: string; textB?: string | null }[],
-    options?: { baseModelId?: string | null; batchSize?: number; jobId?: string; patternModelJson?: string | null },
+    options?: { baseModelId?: string | null; batchSize?: number; jobId?: string; classifier?: import('../analysis/patternClassifier').ClassifierKind; patternModelJson?: string | null },
     onProgress?: (done: number, total: number, result: AnalysisResult) => void,
   ): Promise<AnalysisResult>;
   cancel(jobId: string): Promise<void>;

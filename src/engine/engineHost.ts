@@ -1,7 +1,8 @@
 import { analyseBatch, analysisResult, createAnalysisState, type AnalysisResult } from '../analysis/analyseBatch';
 import { checkDriftPair } from '../analysis/drift';
 import { sampleFingerprint } from '../analysis/sweep';
-import { parsePatternModel, predict } from '../analysis/patternModel';
+import { patternClassifier, type ClassifierKind } from '../analysis/patternClassifier';
+import { parsePatternModel } from '../analysis/patternModel';
 import type { BertHead, BertShape } from './bertConfig';
 import { BertRunner, type EncodedInput, type Masks, type OrtApi, type OutputRequest, type RunOutput } from './bertRunner';
 import { EngineError } from './errors';
@@ -304,7 +305,7 @@ export class EngineHost {
   async analyse(
     modelId: string,
     examples: { textA: string; textB?: string | null }[],
-    options: { baseModelId?: string | null; batchSize?: number; jobId?: string; patternModelJson?: string | null } = {},
+    options: { baseModelId?: string | null; batchSize?: number; jobId?: string; classifier?: ClassifierKind; patternModelJson?: string | null } = {},
     onProgress?: (done: number, total: number, result: AnalysisResult) => void,
   ): Promise<AnalysisResult> {
     const model = this.model(modelId);
@@ -313,8 +314,14 @@ export class EngineHost {
       const refusal = checkDriftPair(model.info.shape, base.info.shape);
       if (refusal) throw new EngineError('bad-input', refusal);
     }
-    const fitted = options.patternModelJson ? parsePatternModel(options.patternModelJson) : null;
-    const classify = fitted ? (f: Parameters<typeof predict>[1]) => predict(fitted, f).type : undefined;
+    // The user's model (JSON) with no kind given means the user's kind, as before kinds existed.
+    const userModel = options.patternModelJson ? parsePatternModel(options.patternModelJson) : null;
+    let classify;
+    try {
+      classify = patternClassifier(options.classifier ?? (userModel ? 'user' : 'default'), userModel);
+    } catch (e) {
+      throw new EngineError('bad-input', (e as Error).message);
+    }
     const { layers, heads } = model.info.shape;
     const state = createAnalysisState(layers, heads, { drift: !!base });
     await this.eachGroup(this.lengthGroups(model, examples, options.batchSize ?? 16), options.jobId, 'analysis', async ({ batch }, _index, done, total) => {

@@ -100,7 +100,7 @@ const api = {
   analyse(
     modelId: string,
     examples: { textA: string; textB?: string | null }[],
-    options: { baseModelId?: string | null; batchSize?: number; jobId?: string; patternModelJson?: string | null },
+    options: { baseModelId?: string | null; batchSize?: number; jobId?: string; classifier?: import('../analysis/patternClassifier').ClassifierKind; patternModelJson?: string | null },
     onProgress?: (done: number, total: number, result: import('../analysis/analyseBatch').AnalysisResult) => void,
   ) {
     return ready().analyse(modelId, examples, options, onProgress);

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { AnalysisResult } from '../analysis/analyseBatch';
 import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, type GlueExample, type GlueTaskKey } from '../analysis/glue';
+import { CLASSIFIER_KINDS, CLASSIFIER_NAMES, type ClassifierKind } from '../analysis/patternClassifier';
 import { PATTERN_TYPES, type PatternType } from '../analysis/patterns';
 import { SPECIAL_TOKEN_CLASSES } from '../analysis/specialTokens';
 import { downloadFile, exportFileName } from './exporters';
@@ -11,12 +12,13 @@ import { loadedModelName, specOfModelText } from './modelText';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import { loadTaskExamples } from './taskData';
 import type { PanelProps } from './panelProps';
+import { activeClassifier } from './userPatternModel';
 
 interface Props extends PanelProps {
   highlight: PatternType | null;
   onHighlight(type: PatternType | null): void;
   onResult(result: AnalysisResult | null): void;
-  /** A fitted pattern classifier (JSON) to use instead of the rules, or null. */
+  /** The user's fitted pattern classifier (JSON), used where the link's classifier is `user`; or null. */
   patternModelJson: string | null;
   /** Loads another model as the one analysed (for the paper's pairs). */
   onLoadModel(modelText: string): void;
@@ -32,7 +34,15 @@ interface Stored {
   result: AnalysisResult;
   sample: number;
   base: string | null;
-  classifier: 'rules' | 'fitted';
+  /** Which classifier made the pattern histogram ('fitted' in results stored before issue 13: the user's). */
+  classifier: ClassifierKind | 'fitted';
+}
+
+/** A short fingerprint of the user's model, so results of two different fitted models are stored apart. */
+function fingerprint(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return (h >>> 0).toString(36);
 }
 
 const CLASS_NAMES: Record<(typeof SPECIAL_TOKEN_CLASSES)[number], string> = { cls: '[CLS]', sep: '[SEP]', punctuation: 'punctuation', negation: 'negation' };
@@ -48,10 +58,12 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
   const job = useRef('');
   const loadedBase = useRef<{ client: unknown; text: string; host: string; id: string } | null>(null);
   const sample = examples ? (state.sampleSize > 0 ? examples.slice(0, state.sampleSize) : examples) : null;
-  const classifier = patternModelJson ? 'fitted' : 'rules';
+  const active = activeClassifier(state.classifier, patternModelJson);
+  const classifier = active.kind;
+  const userJson = classifier === 'user' ? patternModelJson : null;
   // The base is keyed as asked for, with its Hub host: it is loaded (and identified) only when a run starts.
   const baseRef = state.baseModel.startsWith('bundled:') ? state.baseModel : `${state.hubHost}|${state.baseModel}`;
-  const key: ResultKey = { analysis: 'patterns', model: model.identity, base: baseRef, task: taskKey, sample: sample?.length ?? 0, extra: classifier };
+  const key: ResultKey = { analysis: 'patterns', model: model.identity, base: baseRef, task: taskKey, sample: sample?.length ?? 0, extra: userJson ? `user-${fingerprint(userJson)}` : classifier };
 
   useEffect(() => {
     let live = true;
@@ -95,7 +107,7 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
         }
       }
       setProgress({ done: 0, total: sample.length });
-      const result = await client.analyse(model.id, sample, { baseModelId: baseId, jobId, patternModelJson }, (done, total, partial) => {
+      const result = await client.analyse(model.id, sample, { baseModelId: baseId, jobId, classifier, patternModelJson: userJson }, (done, total, partial) => {
         if (job.current !== jobId) return;
         setProgress({ done, total });
         setStored({ result: partial, sample: sample.length, base: baseId ? state.baseModel : null, classifier });
@@ -173,6 +185,16 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
           </select>
         </label>
         <label>
+          Pattern classifier
+          <select name="analysis-classifier" value={classifier} onChange={(e) => setState((s) => ({ ...s, classifier: e.target.value as ClassifierKind }))}>
+            {CLASSIFIER_KINDS.map((k) => (
+              <option key={k} value={k} disabled={k === 'user' && !patternModelJson}>
+                {CLASSIFIER_NAMES[k]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
           Pre-trained model for drift
           <input name="base-model" value={baseText} list="bundled-models" onChange={(e) => setBaseText(e.target.value)} onBlur={() => setState((s) => ({ ...s, baseModel: baseText.trim() }))} onKeyDown={(e) => e.key === 'Enter' && setState((s) => ({ ...s, baseModel: baseText.trim() }))} />
         </label>
@@ -201,9 +223,14 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
           </>
         )}
       </div>
+      {active.problem && (
+        <p className="hint" role="status" data-testid="classifier-problem">
+          {active.problem}
+        </p>
+      )}
       {r && stored && (
         <p className="hint" data-testid="analysis-summary">
-          {state.model} on {r.patterns.examples} {GLUE_TASKS[taskKey].name} dev examples{stored.base ? `, drift against ${stored.base}` : ''}; pattern types by the {stored.classifier === 'fitted' ? 'fitted classifier' : 'rules'}.
+          {state.model} on {r.patterns.examples} {GLUE_TASKS[taskKey].name} dev examples{stored.base ? `, drift against ${stored.base}` : ''}; pattern types by the {CLASSIFIER_NAMES[stored.classifier === 'fitted' ? 'user' : stored.classifier]}.
         </p>
       )}
       {r && state.panel === 'patterns' && (

@@ -6,6 +6,7 @@ import type { PatternType } from '../analysis/patterns';
 import { AnalysisPanel } from './AnalysisPanel';
 import { AtlasPanel } from './AtlasPanel';
 import { HeadPatternCard } from './HeadPatternCard';
+import { activeClassifier, headEvidence, useUserPatternModel } from './userPatternModel';
 import { ExamplesMenu } from './ExamplesMenu';
 import { GridExportButtons, HeadExportButtons } from './ExportButtons';
 import { decodeHeadMask, keepValues } from './headMask';
@@ -49,7 +50,7 @@ export function App() {
   const [running, setRunning] = useState(false);
   const [latestAnalysis, setAnalysis] = useState<ModelResult<AnalysisResult> | null>(null);
   const [highlight, setHighlight] = useState<PatternType | null>(null);
-  const [patternModelJson, setPatternModelJson] = useState<string | null>(null);
+  const [patternModelJson, setPatternModelJson] = useUserPatternModel();
 
   const report = useCallback((text: string, kind: Message['kind'] = 'error') => {
     setMessages((m) => [...m, { id: nextMessage.current++, kind, text }]);
@@ -270,7 +271,8 @@ export function App() {
               encoding={encoding}
               headNote={(ref) => {
                 const p = analysis?.patterns.perHead?.[ref.layer]?.[ref.head];
-                return p ? `${p.type} in ${Math.round(p.share * 100)}% of ${analysis!.patterns.examples} examples` : '';
+                const here = headEvidence(result.attentions!, result.seqLen, encoding.tokens, encoding.tokenTypeIds, ref, activeClassifier(state.classifier, patternModelJson).classify);
+                return `${here}${p ? ` · ${p.type} in ${Math.round(p.share * 100)}% of ${analysis!.patterns.examples} examples` : ''}`;
               }}
               isHighlighted={(l, h) => !!highlight && !!analysis?.patterns.headsByType[highlight].some((x) => x.layer === l && x.head === h)}
               detailExtra={(selected) =>
@@ -283,6 +285,8 @@ export function App() {
                     selected={selected}
                     textA={state.textA}
                     textB={state.textB}
+                    classifier={state.classifier}
+                    onClassifier={(classifier) => setState((s) => ({ ...s, classifier }))}
                     patternModelJson={patternModelJson}
                     onPatternModel={setPatternModelJson}
                     report={report}

@@ -1,12 +1,14 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { headMap, type HeadRef } from '../analysis/attentionView';
-import { crossValidatedAccuracy, fitPatternModel, labelKey, labelsAsExamples, mergeLabels, parseLabelsFile, parsePatternModel, predict, serialiseLabelsFile, serialisePatternModel, type PatternLabel } from '../analysis/patternModel';
-import { classifyByRules, headFeatures, PATTERN_TYPES, type PatternType } from '../analysis/patterns';
+import { CLASSIFIER_KINDS, CLASSIFIER_NAMES, type ClassifierKind } from '../analysis/patternClassifier';
+import { crossValidatedAccuracy, fitPatternModel, labelKey, labelsAsExamples, mergeLabels, parseLabelsFile, parsePatternModel, serialiseLabelsFile, serialisePatternModel, staleLabels, type PatternLabel } from '../analysis/patternModel';
+import { classifyByRules, evidenceInWords, headFeatures, PATTERN_TYPES, type PatternType } from '../analysis/patterns';
 import type { Encoding } from '../engine/tokenizer';
 import { downloadFile } from './exporters';
 import { changeLabels, loadLabels } from './labelStore';
 import { TextFileButton } from './TextFileButton';
 import type { Report } from './panelProps';
+import { activeClassifier } from './userPatternModel';
 
 interface Props {
   modelText: string;
@@ -16,19 +18,22 @@ interface Props {
   selected: HeadRef;
   textA: string;
   textB: string;
-  /** The fitted classifier in use (JSON), or null for the rules. */
+  /** Which classifier names the type (the link's `classifier`). */
+  classifier: ClassifierKind;
+  onClassifier(kind: ClassifierKind): void;
+  /** The user's fitted classifier (JSON), or null. */
   patternModelJson: string | null;
   onPatternModel(json: string | null): void;
   report: Report;
 }
 
 const FEATURES_SHOWN: [keyof ReturnType<typeof headFeatures>, string][] = [
-  ['specialMass', 'on [CLS]/[SEP]'],
-  ['columnConcentration', 'column concentration'],
-  ['diagonalMass', 'on the ±1 and main diagonals'],
-  ['diagonalConcentration', 'diagonal concentration'],
-  ['ownSegmentMass', 'inside own sentence'],
-  ['blockConcentration', 'block concentration'],
+  ['bandMass', 'within 3 tokens of the diagonal'],
+  ['offsetExplained', 'explained by lines parallel to the diagonal'],
+  ['topColumnMass', 'on the most attended token'],
+  ['topColumnCoverage', 'rows giving that token twice its uniform share'],
+  ['columnExplained', 'explained by columns (stripes)'],
+  ['segmentExplained', 'explained by the sentence blocks'],
   ['entropy', 'row entropy (÷ ln n)'],
 ];
 
@@ -37,8 +42,8 @@ export function HeadPatternCard(p: Props) {
   const length = p.encoding.tokens.length;
   const features = useMemo(() => headFeatures(headMap(p.attentions, p.seqLen, p.selected), p.seqLen, length, p.encoding.tokens, p.encoding.tokenTypeIds), [p.attentions, p.seqLen, p.selected.layer, p.selected.head, length]);
   const rules = classifyByRules(features);
-  const fitted = useMemo(() => (p.patternModelJson ? parsePatternModel(p.patternModelJson) : null), [p.patternModelJson]);
-  const shown: PatternType = fitted ? predict(fitted, features).type : rules.type;
+  const active = useMemo(() => activeClassifier(p.classifier, p.patternModelJson), [p.classifier, p.patternModelJson]);
+  const shown: PatternType = active.classify(features);
   // null until the stored labels are read: a change made before then would be made to an empty list.
   const [labels, setLabels] = useState<PatternLabel[] | null>(null);
   const [saving, setSaving] = useState(0);
@@ -71,14 +76,29 @@ export function HeadPatternCard(p: Props) {
   return (
     <section className="pattern-card" aria-label="Pattern type of this head" data-testid="pattern-card">
       <p>
-        Pattern on this example: <strong data-testid="pattern-type">{shown}</strong> ({fitted ? 'fitted classifier' : 'rules'}). <span className="hint">{rules.reason}</span>
+        Pattern on this example: <strong data-testid="pattern-type">{shown}</strong> ({CLASSIFIER_NAMES[active.kind]}).{' '}
+        <span data-testid="pattern-evidence">{evidenceInWords(shown, features, p.encoding.tokens)}</span>.
       </p>
+      {active.problem && <p className="hint">{active.problem}</p>}
+      <p className="hint" data-testid="pattern-rules">
+        The rules say {rules.type}: {rules.reason}.
+      </p>
+      <label>
+        Classifier
+        <select name="pattern-classifier" value={active.kind} onChange={(e) => p.onClassifier(e.target.value as ClassifierKind)}>
+          {CLASSIFIER_KINDS.map((k) => (
+            <option key={k} value={k} disabled={k === 'user' && !p.patternModelJson}>
+              {CLASSIFIER_NAMES[k]}
+            </option>
+          ))}
+        </select>
+      </label>
       <table className="features">
         <tbody>
           {FEATURES_SHOWN.map(([k, name]) => (
             <tr key={k}>
               <th>{name}</th>
-              <td>{Number(features[k]).toFixed(3)}</td>
+              <td>{Math.round(Number(features[k]) * 100)}%</td>
             </tr>
           ))}
         </tbody>
@@ -132,10 +152,13 @@ export function HeadPatternCard(p: Props) {
             if (!labels) return;
             try {
               const examples = labelsAsExamples(labels);
+              const stale = staleLabels(labels);
               const result = crossValidatedAccuracy(examples, 5, 0);
               const model = fitPatternModel(examples);
               p.onPatternModel(serialisePatternModel(model));
-              setCv(`Fitted on ${labels.length} labels; ${result.k}-fold cross-validated accuracy ${(result.accuracy * 100).toFixed(1)}%.`);
+              p.onClassifier('user');
+              const skipped = stale ? ` ${stale} label${stale === 1 ? ' was' : 's were'} made by an older version without the current measures and left out: label those heads again.` : '';
+              setCv(`Fitted on ${examples.length} labels; ${result.k}-fold cross-validated accuracy ${(result.accuracy * 100).toFixed(1)}%.${skipped}`);
             } catch (err) {
               p.report((err as Error).message);
             }
@@ -143,11 +166,26 @@ export function HeadPatternCard(p: Props) {
         >
           Fit classifier on my labels
         </button>
-        {p.patternModelJson && (
-          <button type="button" name="use-rules" onClick={() => p.onPatternModel(null)}>
-            Back to the rules
-          </button>
-        )}
+        <button
+          type="button"
+          name="classifier-export"
+          disabled={!p.patternModelJson}
+          onClick={() => p.patternModelJson && downloadFile('head-atlas-pattern-classifier.json', p.patternModelJson, 'application/json')}
+        >
+          Export my classifier
+        </button>
+        <TextFileButton
+          label="Load a classifier…"
+          name="classifier-import"
+          accept=".json,application/json"
+          onError={p.report}
+          onText={(text, fileName) => {
+            const model = parsePatternModel(text);
+            p.onPatternModel(serialisePatternModel(model));
+            p.onClassifier('user');
+            p.report(`Loaded the classifier in ${fileName} (fitted on ${model.examples} labels).`, 'notice');
+          }}
+        />
         {cv && <span data-testid="cv-accuracy">{cv}</span>}
       </div>
     </section>

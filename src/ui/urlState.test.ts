@@ -19,12 +19,22 @@ describe('URL state', () => {
       disableMode: 'uniform',
       panel: 'masking',
       sampleSize: 500,
+      classifier: 'user',
       classroom: true,
     };
     const search = writeUrlState(state);
     expect(search).not.toContain('hub=');
     expect(readUrlState(search)).toEqual({ state, problems: [] });
     expect(writeUrlState(defaultUrlState())).toBe('');
+  });
+
+  it('says which classifier made the pattern histogram: default, rules or the user’s', () => {
+    expect(defaultUrlState().classifier).toBe('default');
+    expect(readUrlState('?classifier=rules').state.classifier).toBe('rules');
+    expect(writeUrlState({ ...defaultUrlState(), classifier: 'user' })).toBe('?classifier=user');
+    const { state, problems } = readUrlState('?classifier=cnn');
+    expect(state.classifier).toBe('default');
+    expect(problems).toEqual(['The link\'s "classifier" value was not understood; using the default.']);
   });
 
   it('keeps a link with every head of a 12 × 12 model disabled short', () => {

@@ -3,6 +3,7 @@
 // default, never trusted. Values that depend on the model's shape (a head, a mask) are checked
 // again once the model has loaded (see checkAgainstShape).
 import { GLUE_TASKS } from '../analysis/glue';
+import { CLASSIFIER_KINDS } from '../analysis/patternClassifier';
 import { BUNDLED_NAME, DEFAULT_HUB_HOST } from '../engine/modelSource';
 import { decodeHeadMask, encodeHeadMask, NO_MASK } from './headMask';
 import { WEIGHT_CHOICES, type WeightChoice } from './modelText';
@@ -158,6 +159,8 @@ export const URL_SCHEMA = {
   task: oneOf('task', Object.keys(GLUE_TASKS), 'sst2'),
   /** Examples of the task's dev set the analyses and scores use: the first n, 0 = all. */
   sampleSize: integer('n', 0, 0, 100000),
+  /** Which classifier names pattern types (and made the pattern histogram): default, rules or the user's fitted one. */
+  classifier: oneOf('classifier', CLASSIFIER_KINDS, 'default'),
   classroom: flag('classroom'),
   sweepUrl: sweepUrlProp,
 };
