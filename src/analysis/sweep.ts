@@ -309,6 +309,10 @@ function sortedRuns(runs: readonly SweepRunResult[]): SweepRunResult[] {
 const TOP_KEYS = ['format', 'version', 'model', 'revision', 'task', 'metric', 'sample', 'mode', 'kind', 'layers', 'heads', 'baseline', 'runs', 'complete', 'createdWith', 'labelMapping', 'shard'];
 const DELTA_TOLERANCE = 1e-9;
 
+/** The largest sweep a file may describe: well above any BERT (24 layers × 16 heads), small enough to draw at once. */
+export const SWEEP_LIMITS = { layers: 128, heads: 128, sampleSize: 1_000_000 };
+
+
 /** Reads a sweep file, checking every field; errors name the file, the field and what is wrong. */
 export function parseSweepFile(text: string, fileName?: string): SweepResult {
   const what = fileName ?? 'The sweep file';
@@ -346,14 +350,15 @@ export function parseSweepFile(text: string, fileName?: string): SweepResult {
   const metric = oneOf(raw.metric, 'metric', task.metrics);
   if (!isObject(raw.sample)) return fail('"sample" must be an object {size, first}.');
   onlyKeys(raw.sample, 'sample', ['size', 'first', 'fingerprint']);
-  const size = int(raw.sample.size, 'sample.size', 1);
+  const size = int(raw.sample.size, 'sample.size', 1, SWEEP_LIMITS.sampleSize);
   if (typeof raw.sample.first !== 'boolean') return fail(`"sample.first" is ${JSON.stringify(raw.sample.first)}, not true or false.`);
   const fingerprint = raw.sample.fingerprint;
   if (fingerprint !== undefined && (typeof fingerprint !== 'string' || !/^[0-9a-f]{16}$/.test(fingerprint))) return fail(`"sample.fingerprint" is ${JSON.stringify(fingerprint)}, not 16 hex digits.`);
   const kind = oneOf(raw.kind, 'kind', ['heads', 'layers'] as const);
   const mode = oneOf(raw.mode, 'mode', kind === 'heads' ? (['zero', 'uniform'] as const) : (['zero', 'uniform', 'skip'] as const));
-  const layers = int(raw.layers, 'layers', 1);
-  const heads = int(raw.heads, 'heads', 1);
+  const layers = int(raw.layers, 'layers', 1, SWEEP_LIMITS.layers);
+  const heads = int(raw.heads, 'heads', 1, SWEEP_LIMITS.heads);
+  if (raw.runs !== undefined && Array.isArray(raw.runs) && raw.runs.length > layers * heads) fail(`"runs" has ${raw.runs.length} runs; a sweep of ${layers} layers × ${heads} heads has at most ${layers * heads}.`);
 
   if (!isObject(raw.baseline)) return fail('"baseline" must be an object {score, predictions?}.');
   onlyKeys(raw.baseline, 'baseline', ['score', 'predictions']);

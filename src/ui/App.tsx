@@ -12,6 +12,7 @@ import { decodeHeadMask, keepValues } from './headMask';
 import { MaskingPanel } from './MaskingPanel';
 import { Messages, type Message } from './Messages';
 import { ModelPanel } from './ModelPanel';
+import { PanelBoundary } from './PanelBoundary';
 import { specOfModelText } from './modelText';
 import { ClassPrediction, MaskFills } from './Prediction';
 import { StatusBar } from './StatusBar';
@@ -227,9 +228,12 @@ export function App() {
           </nav>
         )}
         {!classroom && (state.panel === 'patterns' || state.panel === 'special' || state.panel === 'drift') && client && model && (
+          <PanelBoundary name="The analysis panel" resetKey={`${state.panel}|${model.id}`}>
           <AnalysisPanel client={client} model={model} state={state} setState={setState} report={report} onLoadModel={(text) => void loadModelText(text, state.hubHost, 'auto')} highlight={highlight} onHighlight={setHighlight} onResult={setAnalysis} patternModelJson={patternModelJson} />
+          </PanelBoundary>
         )}
         {!classroom && state.panel === 'masking' && client && model && (
+          <PanelBoundary name="The masking panel" resetKey={`${state.panel}|${model.id}|${state.task}`}>
           <MaskingPanel
             client={client}
             model={model}
@@ -238,9 +242,11 @@ export function App() {
             report={report}
             masks={headKeep || layerKeep ? { heads: headKeep && headKeep.includes(0) ? headKeep : null, layers: layerKeep, mode: state.disableMode } : null}
           />
+          </PanelBoundary>
         )}
         {model && result?.attentions && encoding && (
           <section className={`grid-section${running ? ' running' : ''}`}>
+            <PanelBoundary name="The attention grid" resetKey={`${model.id}|${state.textA}|${state.textB}`}>
             <AtlasPanel
               state={state}
               setState={setState}
@@ -288,6 +294,7 @@ export function App() {
               )}
               gridActions={!classroom && <GridExportButtons modelText={state.model} attentions={result.attentions} heads={model.shape.heads} seqLen={result.seqLen} encoding={encoding} />}
             />
+            </PanelBoundary>
           </section>
         )}
         {classroom && <p className="classroom-keys">← → ↑ ↓ move between heads · L switches heatmap / lines · Esc leaves classroom mode</p>}

@@ -51,10 +51,11 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
 
   const sample = useMemo(() => (examples ? (state.sampleSize > 0 ? examples.slice(0, state.sampleSize) : examples) : null), [examples, state.sampleSize]);
   const labels = useMemo(() => sample?.map((e) => e.label) ?? [], [sample]);
-  const auto = useMemo(() => defaultLabelMapping(model.shape.labels, state.model, task, model.shape.numLabels), [model, state.model, taskKey]);
-  const mapping = mappingEdit ?? auto.mapping;
   const numLabels = model.shape.numLabels;
   const modelFits = model.head === 'sequence-classification' && (task.regression ? numLabels === 1 : numLabels === task.classNames.length);
+  // Only a model that fits the task gets a mapping: one row per output, a few at most.
+  const auto = useMemo(() => (modelFits ? defaultLabelMapping(model.shape.labels, state.model, task, numLabels) : { mapping: [] as number[], note: '' }), [model, state.model, taskKey, modelFits]);
+  const mapping = mappingEdit ?? auto.mapping;
   const maskKey = masks ? JSON.stringify([Array.from(masks.heads ?? []), Array.from(masks.layers ?? []), masks.mode]) : '';
   const key = (analysis: ResultKey['analysis']): ResultKey => ({ analysis, model: state.model, task: `${taskKey}${userFile ? `:${userFile}` : ''}`, sample: sample?.length ?? 0, extra: analysis === 'masked' ? maskKey : undefined });
 

@@ -60,6 +60,15 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     };
   }, [keyString]);
 
+  // A sweep file is drawn over this model's grid: one of another shape is refused, not drawn.
+  const checkShape = (sweep: SweepResult): SweepResult => {
+    const { layers, heads } = model.shape;
+    if (sweep.layers !== layers || sweep.heads !== heads) {
+      throw new Error(`it is a sweep of a model with ${sweep.layers} layers × ${sweep.heads} heads; the loaded model has ${layers} × ${heads}, so it is not shown.`);
+    }
+    return sweep;
+  };
+
   // A sweep named by the link (?sweep=URL) is fetched and shown as imported.
   useEffect(() => {
     if (!state.sweepUrl) return;
@@ -67,7 +76,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     fetch(new URL(state.sweepUrl, document.baseURI))
       .then(async (r) => {
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
-        const parsed = parseSweepFile(await r.text(), state.sweepUrl);
+        const parsed = checkShape(parseSweepFile(await r.text(), state.sweepUrl));
         if (live) {
           setResult(parsed);
           setImported(state.sweepUrl);
@@ -77,7 +86,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     return () => {
       live = false;
     };
-  }, [state.sweepUrl, keyString]);
+  }, [state.sweepUrl, keyString, model.shape.layers, model.shape.heads]);
 
   const start = async () => {
     const shape = { layers: model.shape.layers, heads: model.shape.heads };
@@ -178,7 +187,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
           accept=".json,application/json"
           onError={report}
           onText={(text, fileName) => {
-            setResult(parseSweepFile(text, fileName));
+            setResult(checkShape(parseSweepFile(text, fileName)));
             setImported(fileName);
           }}
         />

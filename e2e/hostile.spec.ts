@@ -1,0 +1,89 @@
+// Crafted files, links and storage faults (issue 12): each must end in a message, with the app
+// still usable and the previous model still working. The inputs are made here, by the tests.
+import { expect, test, type Page } from '@playwright/test';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_MODEL, gridIsDrawn } from './helpers';
+
+const BUNDLED = fileURLToPath(new URL('../public/models/micro-bert-sst2/', import.meta.url));
+
+/** A copy of the bundled SST-2 model's checkpoint folder, with some files changed. */
+function craftedFolder(name: string, change: Record<string, string>): string {
+  const dir = join(mkdtempSync('/tmp/head-atlas-crafted-'), name);
+  mkdirSync(dir);
+  for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt']) {
+    if (file in change) writeFileSync(join(dir, file), change[file]);
+    else copyFileSync(join(BUNDLED, file), join(dir, file));
+  }
+  return dir;
+}
+
+const bundledConfig = () => JSON.parse(readFileSync(join(BUNDLED, 'config.json'), 'utf8'));
+
+/** The default model is loaded and its grid drawn. */
+async function defaultModelWorks(page: Page) {
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+  await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
+}
+
+test('a render error stays in its panel: the message is shown there and the rest of the app keeps working', async ({ page }) => {
+  // Every stored result reads back as a damaged record (as another version or a crafted profile could leave).
+  await page.addInitScript(() => {
+    const get = IDBObjectStore.prototype.get;
+    IDBObjectStore.prototype.get = function (this: IDBObjectStore, key: IDBValidKey | IDBKeyRange) {
+      const request = get.call(this, key);
+      if (this.name === 'results') Object.defineProperty(request, 'result', { get: () => ({ kind: 'heads', layers: 4, heads: 4, runs: 7, complete: false }) });
+      return request;
+    };
+  });
+  await page.goto('/?panel=masking');
+  await defaultModelWorks(page);
+  const masking = page.getByRole('region', { name: 'Masking and task scores' }).or(page.getByTestId('panel-error'));
+  await expect(page.getByTestId('panel-error')).toContainText('The masking panel failed to draw');
+  await expect(masking).toHaveCount(1);
+  // The atlas still answers: another text runs and draws.
+  await page.locator('textarea[name="text-a"]').fill('a fine film .');
+  await expect(page.locator('.token-chips li')).toHaveCount(6);
+  await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
+  await page.getByRole('tab', { name: 'Atlas' }).click();
+  await expect(page.getByTestId('panel-error')).toHaveCount(0);
+});
+
+test('a config claiming 2^32 labels neither crashes nor blanks the app', async ({ page }) => {
+  const config = { ...bundledConfig(), num_labels: 2 ** 32 };
+  delete config.id2label;
+  delete config.label2id;
+  const folder = craftedFolder('many-labels', { 'config.json': JSON.stringify(config) });
+  await page.goto('/?panel=masking');
+  await defaultModelWorks(page);
+  await page.locator('select[name="format"]').selectOption('safetensors');
+  await page.locator('input[name="folder"]').setInputFiles(folder);
+  // Either the engine refuses the config, or the model loads and the panel says it does not fit the task.
+  const loaded = page.getByTestId('model-info').filter({ hasText: 'many-labels' });
+  const refused = page.getByRole('alert').filter({ hasText: /label|output/i });
+  await expect(loaded.or(refused).first()).toBeVisible();
+  if (await loaded.count()) await expect(page.getByRole('region', { name: 'Masking and task scores' })).toContainText(`${2 ** 32} output(s); SST-2 needs 2`);
+  await expect(page.getByTestId('panel-error')).toHaveCount(0);
+  await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
+  await expect(page.getByRole('tab', { name: 'Atlas' })).toBeVisible();
+});
+
+test('a 300-byte sweep file of 20000 × 20000 heads, by link or Import, is refused at once; one of another shape is not drawn', async ({ page }) => {
+  const sweep = (layers: number, heads: number) =>
+    JSON.stringify({ format: 'head-atlas-sweep', version: 1, model: 'm', revision: null, task: 'sst2', metric: 'accuracy', sample: { size: 1, first: true }, mode: 'zero', kind: 'heads', layers, heads, baseline: { score: 0.5 }, runs: [], complete: false, createdWith: 'browser' });
+  expect(sweep(20000, 20000).length).toBeLessThan(300);
+  await page.route('**/crafted-sweep.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: sweep(20000, 20000) }));
+  await page.goto('/?panel=masking&sweep=crafted-sweep.json');
+  await expect(page.getByRole('alert').filter({ hasText: 'crafted-sweep.json' })).toContainText('"layers" is 20000, not a whole number from 1 to 128');
+  await defaultModelWorks(page);
+  const imports = page.locator('input[name="sweep-import"]');
+  await imports.setInputFiles({ name: 'big.json', mimeType: 'application/json', buffer: Buffer.from(sweep(12, 2000)) });
+  await expect(page.getByRole('alert').filter({ hasText: 'big.json' })).toContainText('"heads" is 2000');
+  await imports.setInputFiles({ name: 'base.json', mimeType: 'application/json', buffer: Buffer.from(sweep(12, 12)) });
+  await expect(page.getByRole('alert').filter({ hasText: 'base.json' })).toContainText(`it is a sweep of a model with 12 layers × 12 heads; the loaded model has ${DEFAULT_MODEL.layers} × ${DEFAULT_MODEL.heads}`);
+  await expect(page.getByTestId('sweep-map')).toHaveCount(0);
+  // The page still answers.
+  await page.locator('textarea[name="text-a"]').fill('a fine film .');
+  await expect(page.locator('.token-chips li')).toHaveCount(6);
+});
