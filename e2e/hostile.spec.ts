@@ -87,3 +87,45 @@ test('a 300-byte sweep file of 20000 × 20000 heads, by link or Import, is refus
   await page.locator('textarea[name="text-a"]').fill('a fine film .');
   await expect(page.locator('.token-chips li')).toHaveCount(6);
 });
+
+test('a tokenizer whose regex backtracks for hours: the worker is restarted, and the model before it is loaded again and works', async ({ page }) => {
+  const tokenizer = JSON.parse(readFileSync(join(BUNDLED, 'tokenizer.json'), 'utf8'));
+  // (a+)+$ on "aaaa…b" backtracks 2^n times: 40 a's would take days.
+  tokenizer.pre_tokenizer = { type: 'Split', pattern: { Regex: '(a+)+$' }, behavior: 'Isolated', invert: false };
+  const folder = craftedFolder('evil-tokenizer', { 'tokenizer.json': JSON.stringify(tokenizer) });
+  await page.goto('/');
+  await defaultModelWorks(page);
+  await page.locator('select[name="format"]').selectOption('safetensors');
+  await page.locator('input[name="folder"]').setInputFiles(folder);
+  await expect(page.getByTestId('model-info')).toContainText('evil-tokenizer');
+  await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
+  await page.locator('textarea[name="text-a"]').fill(`${'a'.repeat(40)}b`);
+  await expect(page.getByRole('alert').filter({ hasText: 'evil-tokenizer' })).toContainText(
+    /evil-tokenizer \(a run\) did not answer within \d+ s; the engine was restarted and bundled:micro-bert-sst2 reloaded\./,
+    { timeout: 120_000 },
+  );
+  // The model before it works again, on the very text that hung the other.
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+  await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
+  await expect(page.locator('.token-chips li').first()).toHaveText('[CLS]');
+  await page.locator('textarea[name="text-a"]').fill('a fine film .');
+  await expect(page.locator('.token-chips li')).toHaveCount(6);
+});
+
+test('leaving the masking panel and coming back: a new masked evaluation runs to the end (job ids are never reused)', async ({ page }) => {
+  await page.goto('/?panel=masking&n=32');
+  await defaultModelWorks(page);
+  const progress = page.getByTestId('masking-progress');
+  await expect(progress).toContainText('baseline 32/32');
+  await page.locator('details.layer-switches').evaluate((d: HTMLDetailsElement) => (d.open = true));
+  await page.locator('input[name="layer-4"]').uncheck();
+  await expect(progress).toContainText('masked 32/32');
+  // Away and back, with another mask: the panel's new jobs must not inherit the old ones' cancels.
+  await page.getByRole('tab', { name: 'Atlas' }).click();
+  await expect(progress).toHaveCount(0);
+  await page.locator('input[name="layer-3"]').uncheck();
+  await expect(page.getByTestId('mask-count')).toContainText('2 layers off');
+  await page.getByRole('tab', { name: 'Masking & task scores' }).click();
+  await expect(progress).toContainText('masked 32/32');
+  await expect(page.getByTestId('masked-score')).toBeVisible();
+});

@@ -3,6 +3,7 @@ import type { AnalysisResult } from '../analysis/analyseBatch';
 import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, type GlueExample, type GlueTaskKey } from '../analysis/glue';
 import { PATTERN_TYPES, type PatternType } from '../analysis/patterns';
 import { SPECIAL_TOKEN_CLASSES } from '../analysis/specialTokens';
+import { newJobId } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
 import { HeadTable } from './HeadTable';
 import { LayerCurves } from './LayerCurves';
@@ -44,7 +45,8 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
   const [stored, setStored] = useState<Stored | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [baseText, setBaseText] = useState(state.baseModel);
-  const job = useRef(0);
+  /** The analysis in progress (a page-unique job id), or null. */
+  const job = useRef<string | null>(null);
   const loadedBase = useRef<{ client: unknown; text: string; host: string; id: string } | null>(null);
   const sample = examples ? (state.sampleSize > 0 ? examples.slice(0, state.sampleSize) : examples) : null;
   const classifier = patternModelJson ? 'fitted' : 'rules';
@@ -77,22 +79,25 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
 
   const run = async () => {
     if (!sample) return;
-    const jobId = `analyse-${++job.current}`;
+    const jobId = newJobId('analyse');
+    job.current = jobId;
     try {
       let baseId: string | null = null;
       if (state.baseModel && state.baseModel !== state.model) {
         setProgress({ done: 0, total: sample.length });
         // The base model stays loaded in the engine: a second run does not build its session again.
         const loaded = loadedBase.current;
-        if (loaded && loaded.client === client && loaded.text === state.baseModel && loaded.host === state.hubHost) baseId = loaded.id;
+        if (loaded && loaded.client === client && client.isLoaded(loaded.id) && loaded.text === state.baseModel && loaded.host === state.hubHost) baseId = loaded.id;
         else {
           baseId = (await client.load(specOfModelText(state.baseModel, state.hubHost), { format: 'auto', jobId: `${jobId}-load` })).id;
+          // The base model it replaces is freed in the worker.
+          if (loaded && loaded.client === client) void client.unload(loaded.id);
           loadedBase.current = { client, text: state.baseModel, host: state.hubHost, id: baseId };
         }
       }
       setProgress({ done: 0, total: sample.length });
       const result = await client.analyse(model.id, sample, { baseModelId: baseId, jobId, patternModelJson }, (done, total, partial) => {
-        if (job.current !== Number(jobId.split('-')[1])) return;
+        if (job.current !== jobId) return;
         setProgress({ done, total });
         setStored({ result: partial, sample: sample.length, base: baseId ? state.baseModel : null, classifier });
         onResult(partial);
@@ -104,12 +109,13 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
     } catch (e) {
       if ((e as { code?: string }).code !== 'cancelled') report((e as Error).message);
     } finally {
+      if (job.current === jobId) job.current = null;
       setProgress(null);
     }
   };
   const cancel = () => {
-    void client.cancel(`analyse-${job.current}`);
-    job.current++;
+    if (job.current) void client.cancel(job.current);
+    job.current = null;
     setProgress(null);
   };
 

@@ -108,7 +108,8 @@ export function App() {
           if (live) setFills(found);
         }
       } catch (e) {
-        if (live) report((e as Error).message);
+        // A run ended by a restart of the engine is reported once, by useEngine.
+        if (live && (e as { code?: string }).code !== 'cancelled') report((e as Error).message);
       } finally {
         if (live) setRunning(false);
       }

@@ -1,8 +1,9 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, parseGlueTsv, type GlueExample, type GlueTaskKey } from '../analysis/glue';
 import { chanceHint, defaultLabelMapping } from '../analysis/labelMapping';
 import { compareMasked, taskPredictions } from '../analysis/maskingScores';
 import type { Masks } from '../engine/bertRunner';
+import { newJobId } from '../engine/client';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import { SweepPanel } from './SweepPanel';
 import { TextFileButton } from './TextFileButton';
@@ -35,7 +36,6 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
   const [baseline, setBaseline] = useState<Evaluation | null>(null);
   const [masked, setMasked] = useState<Evaluation | null>(null);
   const [mappingEdit, setMappingEdit] = useState<number[] | null>(null);
-  const jobs = useRef(0);
 
   // The task's dev set (shipped), unless the user opened a TSV for it.
   useEffect(() => {
@@ -63,7 +63,8 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
   const evaluate = (which: 'baseline' | 'masked', runMasks: Masks | undefined, set: (e: Evaluation | null) => void) => {
     if (!sample || !modelFits) return () => undefined;
     let live = true;
-    const jobId = `mask-eval-${++jobs.current}`;
+    const jobId = newJobId('mask-eval');
+    let finished = false;
     (async () => {
       const stored = await loadResult<Evaluation>(key(which));
       if (!live) return;
@@ -77,14 +78,17 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
           acc.done = done;
           set({ ...acc, logits: acc.logits.slice() });
         });
+        finished = true;
         if (live) await saveResult(key(which), acc);
       } catch (e) {
+        finished = true;
         if (live && (e as { code?: string }).code !== 'cancelled') report((e as Error).message);
       }
     })();
     return () => {
       live = false;
-      void client.cancel(jobId);
+      // Only a job still running is cancelled (a finished one needs nothing).
+      if (!finished) void client.cancel(jobId);
     };
   };
 

@@ -2,7 +2,7 @@ import { interpolateRdBu, scaleDiverging } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import type { GlueExample, GlueTaskSpec } from '../analysis/glue';
 import { layerDeltas, missingRuns, parseSweepFile, planSweep, runSweep, stringifySweep, sweepMatrix, type SweepKind, type SweepResult } from '../analysis/sweep';
-import type { EngineClient, ModelInfo } from '../engine/client';
+import { newJobId, type EngineClient, type ModelInfo } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
 import { loadResult, saveResult, type ResultKey } from './resultStore';
 import type { UrlState } from './urlState';
@@ -109,14 +109,13 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     setRunning({ done: done.size + 1, total: full.length, startedAt: performance.now(), doneAtStart: done.size });
     setLayerWork(null);
     const work = { computed: 0, whole: 0, unavailable: null as string | null };
-    let n = 0;
     try {
       await runSweep(
         { model: modelName, revision, task, examples: sample, first, kind, mode: state.disableMode, shape, mapping, createdWith: 'browser' },
         plan,
         async (masks) => {
           if (cancelled) throw Object.assign(new Error('paused'), { code: 'cancelled' });
-          jobId = `sweep-${++n}`;
+          jobId = newJobId('sweep');
           // Runs start at the first layer their mask changes, from the lower layers' kept outputs.
           const out = await client.evaluate(model.id, sample, { masks, jobId, batchSize: 32, reuse: true });
           if (out.reuse) {
