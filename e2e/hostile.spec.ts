@@ -129,3 +129,49 @@ test('leaving the masking panel and coming back: a new masked evaluation runs to
   await expect(progress).toContainText('masked 32/32');
   await expect(page.getByTestId('masked-score')).toBeVisible();
 });
+
+test('where the browser cannot store results, the scores and sweep stay on the page, and the user is told once', async ({ page }) => {
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = () => {
+      throw new DOMException('IndexedDB is blocked here', 'SecurityError');
+    };
+  });
+  await page.goto('/?panel=masking&n=32');
+  await defaultModelWorks(page);
+  await expect(page.getByTestId('masking-progress')).toContainText('baseline 32/32');
+  const unsaved = page.getByRole('alert').filter({ hasText: 'Results could not be saved in this browser' });
+  await expect(unsaved).toHaveCount(1);
+  await expect(unsaved).toContainText('IndexedDB is blocked here');
+  await page.locator('button[name="sweep-run"]').click();
+  await expect(page.getByTestId('sweep-progress')).toContainText(/^[4-9] of 17 runs/);
+  await page.locator('button[name="sweep-pause"]').click();
+  await expect(page.getByTestId('sweep-map').locator('td:not([data-value=""])')).not.toHaveCount(0);
+  await expect(unsaved).toHaveCount(1);
+});
+
+test('two tabs running one sweep keep both tabs’ runs (each save merges with the stored copy in one transaction)', async ({ context }) => {
+  const first = await context.newPage();
+  const second = await context.newPage();
+  for (const p of [first, second]) {
+    await p.goto('/?panel=masking&n=32');
+    await expect(p.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+    await expect(p.locator('button[name="sweep-run"]')).toHaveText('Run sweep');
+  }
+  const done = (p: Page) => p.getByTestId('sweep-map').locator('td:not([data-value=""])');
+  // The first tab gets well ahead, then pauses.
+  await first.locator('button[name="sweep-run"]').click();
+  await expect(first.getByTestId('sweep-progress')).toContainText(/^(9|1\d) of 17 runs/, { timeout: 120_000 });
+  await first.locator('button[name="sweep-pause"]').click();
+  await expect(first.locator('button[name="sweep-run"]')).toBeVisible();
+  const firstRuns = await done(first).count();
+  expect(firstRuns).toBeGreaterThanOrEqual(8);
+  // The second tab read the store before any of that, so it starts the sweep afresh.
+  await second.locator('button[name="sweep-run"]').click();
+  await expect(second.getByTestId('sweep-progress')).toContainText(/^[3-9] of 17 runs/);
+  await second.locator('button[name="sweep-pause"]').click();
+  await expect(second.locator('button[name="sweep-run"]')).toBeVisible();
+  // Nothing the first tab ran is lost.
+  await second.reload();
+  await expect(second.locator('button[name="sweep-run"]')).toHaveText(/Resume sweep|Run again/);
+  expect(await done(second).count()).toBeGreaterThanOrEqual(firstRuns);
+});

@@ -8,6 +8,7 @@ import {
   missingRuns,
   parseShardSpec,
   parseSweepFile,
+  withStoredRuns,
   planSweep,
   reuseFromLayer,
   runSweep,
@@ -210,6 +211,22 @@ describe('parseSweepFile', () => {
     expect(() => parseSweepFile(file(12, 12, 1e9), 'big.json')).toThrow(/"sample.size" is 1000000000/);
     expect(performance.now() - t0).toBeLessThan(100);
     expect(parseSweepFile(file(24, 16), 'ok.json').layers).toBe(24);
+  });
+});
+
+describe('withStoredRuns', () => {
+  it("keeps another tab's runs of the same sweep, and replaces a stored copy of another sweep", async () => {
+    const full = await fullHeads();
+    const part = (ids: string[]) => ({ ...full, complete: false, runs: full.runs.filter((r) => ids.includes(r.id)) });
+    const other = part(['L1-H1', 'L1-H2', 'L1-H3', 'L2-H1']);
+    const mine = part(['L1-H1', 'L1-H2']);
+    const merged = withStoredRuns(other, mine);
+    expect(merged.runs.map((r) => r.id)).toEqual(['L1-H1', 'L1-H2', 'L1-H3', 'L2-H1']);
+    expect(merged.complete).toBe(false);
+    expect(withStoredRuns(part(full.runs.slice(2).map((r) => r.id)), mine)).toEqual(full);
+    expect(withStoredRuns(null, mine)).toBe(mine);
+    expect(withStoredRuns({ ...other, baseline: { score: 0.1 } }, mine)).toBe(mine);
+    expect(withStoredRuns({ ...other, mode: 'uniform' }, mine)).toBe(mine);
   });
 });
 

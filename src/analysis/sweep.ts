@@ -306,6 +306,29 @@ function sortedRuns(runs: readonly SweepRunResult[]): SweepRunResult[] {
   return [...runs].sort((x, y) => x.layer - y.layer || (x.head ?? 0) - (y.head ?? 0));
 }
 
+/**
+ * A sweep in progress written over the stored copy of the same sweep (another tab's runs, say):
+ * the runs of both, this one's where both have a run. A stored copy of another sweep (other
+ * shape, sample or baseline) is replaced.
+ */
+export function withStoredRuns(stored: SweepResult | null, mine: SweepResult): SweepResult {
+  const same =
+    stored !== null &&
+    stored.kind === mine.kind &&
+    stored.mode === mine.mode &&
+    stored.layers === mine.layers &&
+    stored.heads === mine.heads &&
+    stored.task === mine.task &&
+    stored.sample.size === mine.sample.size &&
+    stored.sample.fingerprint === mine.sample.fingerprint &&
+    stored.baseline.score === mine.baseline.score;
+  if (!same) return mine;
+  const ids = new Set(mine.runs.map((r) => r.id));
+  const runs = sortedRuns([...stored.runs.filter((r) => !ids.has(r.id)), ...mine.runs]);
+  const merged = { ...mine, runs };
+  return { ...merged, complete: missingRuns(merged).length === 0 };
+}
+
 const TOP_KEYS = ['format', 'version', 'model', 'revision', 'task', 'metric', 'sample', 'mode', 'kind', 'layers', 'heads', 'baseline', 'runs', 'complete', 'createdWith', 'labelMapping', 'shard'];
 const DELTA_TOLERANCE = 1e-9;
 

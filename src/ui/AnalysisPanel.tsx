@@ -8,7 +8,7 @@ import { downloadFile, exportFileName } from './exporters';
 import { HeadTable } from './HeadTable';
 import { LayerCurves } from './LayerCurves';
 import { specOfModelText } from './modelText';
-import { loadResult, saveResult, type ResultKey } from './resultStore';
+import { loadResult, saveResult, unsavedOnce, type ResultKey } from './resultStore';
 import { loadTaskExamples } from './taskData';
 import type { PanelProps } from './panelProps';
 
@@ -105,7 +105,10 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
       const final: Stored = { result, sample: sample.length, base: baseId ? state.baseModel : null, classifier };
       setStored(final);
       onResult(result);
-      await saveResult(key, final);
+      await saveResult(key, final).catch((e) => {
+        const message = unsavedOnce(e);
+        if (message) report(message);
+      });
     } catch (e) {
       if ((e as { code?: string }).code !== 'cancelled') report((e as Error).message);
     } finally {

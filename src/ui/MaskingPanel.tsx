@@ -4,7 +4,7 @@ import { chanceHint, defaultLabelMapping } from '../analysis/labelMapping';
 import { compareMasked, taskPredictions } from '../analysis/maskingScores';
 import type { Masks } from '../engine/bertRunner';
 import { newJobId } from '../engine/client';
-import { loadResult, saveResult, type ResultKey } from './resultStore';
+import { loadResult, saveResult, unsavedOnce, type ResultKey } from './resultStore';
 import { SweepPanel } from './SweepPanel';
 import { TextFileButton } from './TextFileButton';
 import { loadTaskExamples } from './taskData';
@@ -79,7 +79,12 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
           set({ ...acc, logits: acc.logits.slice() });
         });
         finished = true;
-        if (live) await saveResult(key(which), acc);
+        if (live) {
+          await saveResult(key(which), acc).catch((e) => {
+            const message = unsavedOnce(e);
+            if (message) report(message);
+          });
+        }
       } catch (e) {
         finished = true;
         if (live && (e as { code?: string }).code !== 'cancelled') report((e as Error).message);

@@ -1,10 +1,10 @@
 import { interpolateRdBu, scaleDiverging } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import type { GlueExample, GlueTaskSpec } from '../analysis/glue';
-import { layerDeltas, missingRuns, parseSweepFile, planSweep, runSweep, stringifySweep, sweepMatrix, type SweepKind, type SweepResult } from '../analysis/sweep';
+import { layerDeltas, missingRuns, parseSweepFile, planSweep, runSweep, stringifySweep, sweepMatrix, withStoredRuns, type SweepKind, type SweepResult } from '../analysis/sweep';
 import { newJobId, type EngineClient, type ModelInfo } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
-import { loadResult, saveResult, type ResultKey } from './resultStore';
+import { loadResult, unsavedOnce, updateResult, type ResultKey } from './resultStore';
 import type { UrlState } from './urlState';
 import { TextFileButton } from './TextFileButton';
 import type { Report } from './panelProps';
@@ -131,11 +131,19 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
           const merged: SweepResult = { ...p.result, runs, complete: false };
           merged.complete = missingRuns(merged).length === 0;
           finished = merged.complete;
-          if (!kept || finished) void saveResult(key, merged);
-          if (shownKey.current !== startedFor) return; // the view moved on to another sweep
-          setResult(merged);
-          setRunning((r) => (r ? { ...r, done: runs.length + 1 } : r));
-          if (!kept || finished) setStored(merged);
+          const show = (sweep: SweepResult) => {
+            if (shownKey.current !== startedFor) return; // the view moved on to another sweep
+            setResult(sweep);
+            if (!kept || finished) setStored(sweep);
+          };
+          if (shownKey.current === startedFor) setRunning((r) => (r ? { ...r, done: runs.length + 1 } : r));
+          if (kept && !finished) return show(merged);
+          // Written over the stored copy in one transaction: another tab's runs of this sweep stay.
+          show(merged);
+          updateResult<SweepResult>(key, (stored) => withStoredRuns(stored, merged)).then(show, (e) => {
+            const message = unsavedOnce(e);
+            if (message) report(message);
+          });
         },
       );
     } catch (e) {
