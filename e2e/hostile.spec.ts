@@ -4,6 +4,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HUB } from '../playwright.config';
 import { DEFAULT_MODEL, gridIsDrawn } from './helpers';
 
 const BUNDLED = fileURLToPath(new URL('../public/models/micro-bert-sst2/', import.meta.url));
@@ -174,4 +175,41 @@ test('two tabs running one sweep keep both tabs’ runs (each save merges with t
   await second.reload();
   await expect(second.locator('button[name="sweep-run"]')).toHaveText(/Resume sweep|Run again/);
   expect(await done(second).count()).toBeGreaterThanOrEqual(firstRuns);
+});
+
+test('a link whose model cannot be loaded (unreachable host, bad id) opens the bundled default instead, and says so', async ({ page }) => {
+  for (const link of ['/?model=head-atlas/tiny-bert&hub=http://127.0.0.1:9', '/?model=bundled:.', `/?model=head-atlas/no-such-model&hub=${HUB}`]) {
+    await page.goto(link);
+    await expect(page.getByRole('status').filter({ hasText: 'could not be loaded; showing bundled:micro-bert-sst2 instead' })).toBeVisible();
+    await defaultModelWorks(page);
+    await expect(page).toHaveURL(/^(?!.*model=)/);
+  }
+});
+
+test('a long text stays in the link, compressed, and opens again; one too long to keep is left out, and Copy link warns', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const dev = readFileSync(fileURLToPath(new URL('../public/data/sst2/dev.tsv', import.meta.url)), 'utf8');
+  const long = dev.split('\n').slice(1).map((l) => l.split('\t')[0]).join(' ').slice(0, 4500);
+  await page.goto('/');
+  await defaultModelWorks(page);
+  await page.locator('textarea[name="text-a"]').fill(long);
+  await expect(page).toHaveURL(/az=/);
+  expect(page.url().length).toBeLessThan(8000);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Link copied' }).last()).toContainText('Link copied: it opens this exact view.');
+  const link = await page.evaluate(() => navigator.clipboard.readText());
+  await page.goto(link);
+  await expect(page.locator('textarea[name="text-a"]')).toHaveValue(long);
+  await expect(page.locator('.truncation')).toBeVisible();
+
+  // 4000 random CJK characters do not compress: the link leaves them out and says so.
+  let seed = 7;
+  const cjk = Array.from({ length: 4000 }, () => String.fromCharCode(0x4e00 + ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 20000))).join('');
+  await page.locator('textarea[name="text-a"]').fill(cjk);
+  await expect(page).toHaveURL(/cut=a/);
+  expect(page.url().length).toBeLessThan(8000);
+  await page.getByRole('button', { name: 'Copy link' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Link copied' }).last()).toContainText('Link copied, but without sentence A: too long to keep in a link even compressed');
+  await page.goto(await page.evaluate(() => navigator.clipboard.readText()));
+  await expect(page.getByRole('status').filter({ hasText: 'The sentence A of this view was too long to keep in its link' })).toBeVisible();
 });

@@ -17,7 +17,7 @@ import { specOfModelText } from './modelText';
 import { ClassPrediction, MaskFills } from './Prediction';
 import { StatusBar } from './StatusBar';
 import { TokenChips } from './TokenChips';
-import { checkAgainstShape, readUrlState, writeUrlState, type Panel, type UrlState } from './urlState';
+import { checkAgainstShape, readUrlState, textsTooLongForLink, URL_SCHEMA, writeUrlState, type Panel, type UrlState } from './urlState';
 import { useEngine, type BackendChoice } from './useEngine';
 import { moveSelection } from './gridLayout';
 
@@ -54,6 +54,8 @@ export function App() {
     setMessages((m) => [...m, { id: nextMessage.current++, kind, text }]);
   }, []);
   const { client, backend, model, loading, load, cancelLoad } = useEngine(state.backend as BackendChoice, report);
+  const modelRef = useRef(model);
+  modelRef.current = model;
 
   // The URL mirrors the view, so a reload or a shared link restores it.
   useEffect(() => {
@@ -61,14 +63,26 @@ export function App() {
     if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}`);
   }, [state]);
 
-  // Load the URL's model once the engine is up (and again after a backend switch).
+  // Load the URL's model once the engine is up (and again after a backend switch). A link's model
+  // that cannot be loaded (bad id, unreachable host) gives way to the bundled default, and says so.
   useEffect(() => {
     if (!client) return;
-    try {
-      void load(specOfModelText(state.model, state.hubHost), state.format);
-    } catch (e) {
-      report((e as Error).message);
-    }
+    void (async () => {
+      const wanted = stateRef.current;
+      let loaded = null;
+      try {
+        loaded = await load(specOfModelText(wanted.model, wanted.hubHost), wanted.format);
+      } catch (e) {
+        report((e as Error).message);
+      }
+      const fallback = URL_SCHEMA.model.fallback;
+      // Not when another model has loaded meanwhile (the user chose one).
+      if (loaded || modelRef.current || wanted.model === fallback) return;
+      if (await load(specOfModelText(fallback, URL_SCHEMA.hubHost.fallback), 'auto')) {
+        report(`The link's model ${wanted.model} could not be loaded; showing ${fallback} instead.`, 'notice');
+        setState((s) => ({ ...s, model: fallback, format: 'auto' }));
+      }
+    })();
   }, [client]);
 
   // What the link says about heads and masks must fit the model that loaded.
@@ -149,9 +163,11 @@ export function App() {
 
   const copyLink = async () => {
     const url = window.location.href;
+    const cut = textsTooLongForLink(state);
     try {
       await navigator.clipboard.writeText(url);
-      report('Link copied: it opens this exact view.', 'notice');
+      if (cut.length) report(`Link copied, but without ${cut.map((k) => `sentence ${k.toUpperCase()}`).join(' and ')}: too long to keep in a link even compressed. The link says so when opened.`, 'notice');
+      else report('Link copied: it opens this exact view.', 'notice');
     } catch {
       window.prompt('Copy this link:', url);
     }
