@@ -13,7 +13,7 @@ import type { ModelFormat } from './loadModel';
 import type { Encoding } from './tokenizer';
 import type { EngineWorkerApi, InitOptions } from './worker';
 import type { AnalysisResult } from '../analysis/analyseBatch';
-import { CANCEL_GRACE_SECONDS, firstBatchSeconds, loadSeconds, runSeconds, tokenizeSeconds, tokensOf, weightBytes } from './workBounds';
+import { CANCEL_GRACE_SECONDS, cancelSeconds, firstBatchSeconds, loadSeconds, runSeconds, tokenizeSeconds, tokensOf, weightBytes } from './workBounds';
 
 export type { Backend, BackendInfo, EvaluatedBatch, EvaluateOptions, LayerReuse, LoadProgress, ModelInfo, ModelSpec, RunRequest, RunResult };
 
@@ -107,6 +107,8 @@ interface Watch {
   modelId: string | null;
   loading?: ModelSpec;
   jobId?: string;
+  /** Seconds it may take to stop after Cancel (CANCEL_GRACE_SECONDS unless a batch may be in progress). */
+  cancelSeconds?: number;
   seconds: number;
   timer?: ReturnType<typeof setTimeout>;
   grace?: ReturnType<typeof setTimeout>;
@@ -236,7 +238,7 @@ export async function startEngine(backend: Backend, numThreads = defaultThreads(
       const m = model(modelId);
       const examples = request.examples as Examples | { inputIds: number[] }[];
       const seconds = runSeconds(m.shape, examples.length, tokensOf(m.shape, examples)) + tokenizeSeconds('inputIds' in (examples[0] ?? {}) ? [] : (examples as Examples)) - tokenizeSeconds([]);
-      return watched({ what: 'a run', modelLabel: m.label, modelId, jobId }, seconds, (w) => w.api.run(workerId(modelId), request, jobId));
+      return watched({ what: 'a run', modelLabel: m.label, modelId, jobId, cancelSeconds: cancelSeconds(m.shape, examples.length, tokensOf(m.shape, examples)) }, seconds, (w) => w.api.run(workerId(modelId), request, jobId));
     },
 
     evaluate: (modelId, examples, evaluateOptions = {}, onProgress) => {
@@ -245,7 +247,8 @@ export async function startEngine(backend: Backend, numThreads = defaultThreads(
       // A sweep's first evaluation also reads the weights again to make its stage sessions.
       const first = firstBatchSeconds(m.shape, examples, batchSize) + (evaluateOptions.reuse ? loadSeconds(weightBytes(m.shape)) : 0);
       const perBatch = runSeconds(m.shape, batchSize, tokensOf(m.shape, examples));
-      return watched({ what: 'an evaluation', modelLabel: m.label, modelId, jobId: evaluateOptions.jobId }, first, (w, beat) =>
+      const cancelAfter = cancelSeconds(m.shape, Math.min(batchSize, examples.length), tokensOf(m.shape, examples));
+      return watched({ what: 'an evaluation', modelLabel: m.label, modelId, jobId: evaluateOptions.jobId, cancelSeconds: cancelAfter }, first, (w, beat) =>
         w.api.evaluate(
           workerId(modelId),
           examples,
@@ -264,7 +267,8 @@ export async function startEngine(backend: Backend, numThreads = defaultThreads(
       const batchSize = analyseOptions.batchSize ?? 16;
       const passes = baseModelId ? 2 : 1;
       const perBatch = runSeconds(m.shape, batchSize, tokensOf(m.shape, examples), passes);
-      return watched({ what: 'an analysis', modelLabel: m.label, modelId, jobId: analyseOptions.jobId }, firstBatchSeconds(m.shape, examples, batchSize, passes), (w, beat) =>
+      const cancelAfter = cancelSeconds(m.shape, Math.min(batchSize, examples.length), tokensOf(m.shape, examples), passes);
+      return watched({ what: 'an analysis', modelLabel: m.label, modelId, jobId: analyseOptions.jobId, cancelSeconds: cancelAfter }, firstBatchSeconds(m.shape, examples, batchSize, passes), (w, beat) =>
         w.api.analyse(
           workerId(modelId),
           examples,
@@ -285,10 +289,11 @@ export async function startEngine(backend: Backend, numThreads = defaultThreads(
       const watch = [...pending].find((w) => w.jobId === jobId);
       // A finished job is never cancelled (nothing is remembered for it).
       if (!watch || watch.grace) return;
+      const grace = watch.cancelSeconds ?? CANCEL_GRACE_SECONDS;
       watch.grace = setTimeout(() => {
-        watch.seconds = CANCEL_GRACE_SECONDS;
+        watch.seconds = grace;
         void restart(watch, true);
-      }, CANCEL_GRACE_SECONDS * 1000);
+      }, grace * 1000);
       await worker.api.cancel(jobId);
     },
 

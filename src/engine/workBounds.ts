@@ -12,8 +12,10 @@ export const SLOW_FLOPS_PER_SECOND = 2e8;
 /** A load may be silent this long between progress reports, plus time per byte already received. */
 export const LOAD_SILENCE_SECONDS = 60;
 export const LOAD_BYTES_PER_SECOND = 10e6;
-/** After Cancel, work that has not stopped by then is taken for CPU-bound and the worker is restarted. */
+/** After Cancel, work that has not stopped by then (plus its batch's usual time) is taken for CPU-bound and the worker is restarted. */
 export const CANCEL_GRACE_SECONDS = 3;
+/** About the usual speed of a run (BERT-base on one WASM thread does ~50 GFLOP/s): how long a batch in progress may take to end after Cancel. */
+export const USUAL_FLOPS_PER_SECOND = 5e9;
 
 type Shape = Pick<BertShape, 'layers' | 'hidden' | 'maxPositions' | 'vocabSize'>;
 
@@ -63,4 +65,9 @@ export function loadSeconds(bytesSoFar: number): number {
 export function weightBytes(shape: Shape): number {
   const { layers, hidden, vocabSize, maxPositions } = shape;
   return 4 * (layers * 12 * hidden * hidden + (vocabSize + maxPositions) * hidden);
+}
+
+/** Seconds a cancelled call may take to stop: the grace, plus the batch it may be in at a usual speed. */
+export function cancelSeconds(shape: Shape, examples: number, tokens: number, passes = 1): number {
+  return CANCEL_GRACE_SECONDS + Math.round((passes * forwardFlops(shape, examples, tokens)) / USUAL_FLOPS_PER_SECOND);
 }

@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { endedByRestart, newJobId, startEngine, type EngineRestart, type WorkerHandle } from '../client';
 import type { ModelInfo } from '../engineHost';
-import { CANCEL_GRACE_SECONDS, runSeconds } from '../workBounds';
+import { CANCEL_GRACE_SECONDS, cancelSeconds, LOAD_SILENCE_SECONDS, runSeconds } from '../workBounds';
 
 const shape = { layers: 4, heads: 4, hidden: 128, intermediate: 512, vocabSize: 30522, maxPositions: 128, typeVocabSize: 2, layerNormEps: 1e-12, hiddenAct: 'gelu', head: 'sequence-classification', numLabels: 2, labels: null, architecture: 'x' } as const;
 const never = () => new Promise<never>(() => undefined);
 
 /** A worker whose calls answer as `behave` says; it records what the client did to it. */
-function fakeWorkers(behave: { run?: 'hang' | 'ok'; evaluate?: (onProgress: (d: number, t: number) => void, cancelled: () => boolean) => Promise<unknown> }) {
+function fakeWorkers(behave: { run?: 'hang' | 'ok'; load?: (onProgress: (p: { stage: string; loaded: number }) => void) => Promise<void>; evaluate?: (onProgress: (d: number, t: number) => void, cancelled: () => boolean) => Promise<unknown> }) {
   const spawned: { terminated: boolean; cancels: string[]; loads: number }[] = [];
   const spawn = (): WorkerHandle => {
     const me = { terminated: false, cancels: [] as string[], loads: 0 };
@@ -15,7 +15,10 @@ function fakeWorkers(behave: { run?: 'hang' | 'ok'; evaluate?: (onProgress: (d: 
     let cancelled = false;
     const api = {
       init: async () => ({ requested: 'wasm', backend: 'wasm', threads: 1, crossOriginIsolated: false, fallbackReason: null }),
-      load: async (spec: { kind: string; name?: string }) => ({ id: `m${++me.loads}`, label: `bundled:${spec.name}`, shape, head: 'sequence-classification' }) as unknown as ModelInfo,
+      load: async (spec: { kind: string; name?: string }, _o: unknown, onProgress: (p: { stage: string; loaded: number }) => void) => {
+        if (behave.load && spec.name === 'slow') await behave.load(onProgress);
+        return { id: `m${++me.loads}`, label: `bundled:${spec.name}`, shape, head: 'sequence-classification' } as unknown as ModelInfo;
+      },
       run: () => (behave.run === 'hang' ? never() : Promise.resolve({ logits: null })),
       evaluate: (_id: string, _ex: unknown, _o: unknown, onProgress: (d: number, t: number) => void) => behave.evaluate!(onProgress, () => cancelled),
       cancel: async (jobId: string) => {
@@ -115,6 +118,41 @@ describe('the engine watchdog', () => {
     expect(endedByRestart(await ignored)).toBe(true);
     expect(restarts).toEqual([{ what: 'an evaluation', modelLabel: 'bundled:m', modelId: model.id, loading: null, seconds: CANCEL_GRACE_SECONDS, cancelled: true }]);
     expect(spawned).toHaveLength(2);
+  });
+
+  it('restarts a load silent for longer than its bound; a load that reports progress may take longer', async () => {
+    let silentAfter = Infinity;
+    const { spawn, spawned } = fakeWorkers({
+      load: async (onProgress) => {
+        for (let step = 1; step <= 20; step++) {
+          if (step > silentAfter) await never();
+          await new Promise((r) => setTimeout(r, 30_000));
+          onProgress({ stage: 'download', loaded: step * 1e6 });
+        }
+      },
+    });
+    const client = await startEngine('wasm', 1, { spawn, appBaseUrl: 'http://x/' });
+    const restarts: EngineRestart[] = [];
+    client.onRestart((r) => restarts.push(r));
+    const slow = client.load({ kind: 'bundled', name: 'slow' });
+    await sleep(20 * 30 + 1);
+    await expect(slow).resolves.toMatchObject({ label: 'bundled:slow' });
+    expect(restarts).toHaveLength(0);
+
+    silentAfter = 2;
+    const spec = { kind: 'bundled', name: 'slow' } as const;
+    const hung = client.load(spec).catch((e) => e);
+    await sleep(60 + LOAD_SILENCE_SECONDS + 1);
+    expect(endedByRestart(await hung)).toBe(true);
+    expect(restarts).toEqual([{ what: 'loading', modelLabel: 'bundled:slow', modelId: null, loading: spec, seconds: Math.ceil(LOAD_SILENCE_SECONDS + 2e6 / 10e6), cancelled: false }]);
+    expect(spawned).toHaveLength(2);
+  });
+
+  it('gives a cancelled batch of a big model its usual time to end before restarting', () => {
+    const base = { layers: 12, hidden: 768, maxPositions: 512, vocabSize: 30522 };
+    expect(cancelSeconds(shape, 32, 40)).toBe(CANCEL_GRACE_SECONDS);
+    expect(cancelSeconds(base, 32, 128)).toBeGreaterThan(60);
+    expect(cancelSeconds(base, 1, 16)).toBeLessThan(CANCEL_GRACE_SECONDS + 2);
   });
 
   it('gives job ids unique for the page', () => {
