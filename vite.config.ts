@@ -46,6 +46,10 @@ window.coi = {
 };
 `;
 
+// The page's side is a file of its own, not an inline script, so the Content-Security-Policy
+// below needs no 'unsafe-inline' or hash.
+const COI_CONFIG_SCRIPT = 'coi-config.js';
+
 function crossOriginIsolationShim(): Plugin {
   return {
     name: 'head-atlas:coi-serviceworker',
@@ -54,20 +58,50 @@ function crossOriginIsolationShim(): Plugin {
       // Read from node_modules at each build, so an `npm update` of the package ships as it is.
       const source = readFileSync(createRequire(import.meta.url).resolve(`coi-serviceworker/${COI_SCRIPT}`), 'utf8');
       this.emitFile({ type: 'asset', fileName: COI_SCRIPT, source });
+      this.emitFile({ type: 'asset', fileName: COI_CONFIG_SCRIPT, source: COI_PAGE_CONFIG });
     },
     transformIndexHtml: () => [
-      { tag: 'script', children: COI_PAGE_CONFIG, injectTo: 'head' },
+      { tag: 'script', attrs: { src: `./${COI_CONFIG_SCRIPT}` }, injectTo: 'head' },
       // A classic script: the package registers its own URL, document.currentScript.src.
       { tag: 'script', attrs: { src: `./${COI_SCRIPT}` }, injectTo: 'head' },
     ],
   };
 }
 
+// The built site's Content-Security-Policy (README, "Deploying"): scripts, styles, workers and
+// fonts only from the site itself, no inline script or eval; WebAssembly compiles
+// ('wasm-unsafe-eval', for ONNX Runtime); ORT's threads may start from blob: URLs; models download
+// from https: hosts and a Hub mirror on this machine. A link or a model file can inject nothing.
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval'",
+  "worker-src 'self' blob:",
+  "connect-src 'self' https: http://localhost:* http://127.0.0.1:* blob: data:",
+  "img-src 'self' data: blob:",
+  "style-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "form-action 'none'",
+].join('; ');
+/** What only a header can carry (a meta tag ignores it): no page may frame the app. */
+const CSP_HEADER = `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
+
+/** The policy as a meta tag in the built index.html, for hosts that cannot send headers. */
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'head-atlas:content-security-policy',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' }],
+  };
+}
+
 export default defineConfig({
   base: './',
-  plugins: [react(), crossOriginIsolationShim()],
+  plugins: [react(), crossOriginIsolationShim(), contentSecurityPolicy()],
   server: { headers: isolation },
-  preview: { headers: isolation },
+  // The preview serves the build as a host that sends the README's headers would.
+  preview: { headers: { ...isolation, 'Content-Security-Policy': CSP_HEADER } },
   optimizeDeps: { exclude: ['onnxruntime-web'] },
   worker: { format: 'es' },
   test: {

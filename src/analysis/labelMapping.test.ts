@@ -5,6 +5,16 @@ import { applyMapping, catalogueKey, chanceHint, defaultLabelMapping, MODEL_CATA
 const { sst2, mnli, rte, stsb, mrpc, cola, wnli } = GLUE_TASKS;
 
 describe('defaultLabelMapping', () => {
+  it('describes a model with an absurd output count without building a mapping for it', () => {
+    const t0 = performance.now();
+    for (const n of [1e8, 2 ** 32]) {
+      const m = defaultLabelMapping(null, 'x/y', sst2, n);
+      expect(m.mapping).toEqual([]);
+      expect(m.note).toBe(`The model has ${n} outputs; SST-2 needs 2.`);
+    }
+    expect(performance.now() - t0).toBeLessThan(50);
+  });
+
   it('takes the config names when they all name task classes, in whatever order', () => {
     expect(defaultLabelMapping(['negative', 'positive'], 'head-atlas/tiny-bert-sst2', sst2)).toMatchObject({ mapping: [0, 1], source: 'config' });
     expect(defaultLabelMapping(['POSITIVE', 'NEGATIVE'], 'x/y', sst2)).toMatchObject({ mapping: [1, 0], source: 'config' });

@@ -117,6 +117,9 @@ export function catalogueKey(modelId: string): string {
 const describeMapping = (mapping: readonly number[], task: Pick<GlueTaskSpec, 'classNames'>) =>
   mapping.map((c, i) => `${i}→${task.classNames[c] ?? `class ${c}`}`).join(', ');
 
+/** More outputs than any GLUE task has classes by far: such a model is described, never mapped. */
+const MAX_TASK_OUTPUTS = 64;
+
 /**
  * The mapping to score a model on a task with, by default:
  * 1. `config`: the config's id2label names (`ModelInfo.shape.labels`; null when they are only
@@ -133,8 +136,14 @@ export function defaultLabelMapping(
   task: GlueTaskSpec,
   numModelOutputs: number = modelLabels?.length ?? (task.regression ? 1 : task.classNames.length),
 ): LabelMapping {
-  const identity = Array.from({ length: numModelOutputs }, (_, i) => i);
   const entry = MODEL_CATALOGUE[catalogueKey(modelId)];
+  // A config can claim any number of outputs (1e8): a task has at most a few classes, so a
+  // mapping of more outputs than any task has is never built, only described.
+  if (numModelOutputs > MAX_TASK_OUTPUTS) {
+    const needs = task.regression ? 1 : task.classNames.length;
+    return { mapping: [], source: 'identity', note: `The model has ${numModelOutputs} outputs; ${task.name} needs ${needs}.` };
+  }
+  const identity = Array.from({ length: numModelOutputs }, (_, i) => i);
   if (task.regression) {
     const base = numModelOutputs === 1 ? 'The model has one output, read as the score.' : `${task.name} is scored as regression, which needs a model with one output; this one has ${numModelOutputs}.`;
     if (entry?.task === task.key) return { mapping: identity, source: 'catalogue', note: `${base} Catalogue: ${entry.evidence}.` };

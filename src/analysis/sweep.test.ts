@@ -8,6 +8,7 @@ import {
   missingRuns,
   parseShardSpec,
   parseSweepFile,
+  withStoredRuns,
   planSweep,
   reuseFromLayer,
   runSweep,
@@ -288,6 +289,35 @@ describe('parseSweepFile', () => {
     expect(await broken((o) => (o.complete = false))).toThrow(/says it is incomplete/);
     expect(await broken((o) => (o.labelMapping = [0, 0]))).toThrow(/No output maps to class 1/);
     expect(await broken((o) => (o.shard = { index: 2, count: 2 }))).toThrow(/"shard.index" is 2/);
+  });
+
+  it('refuses a small file that describes a huge sweep, at once (it would freeze the page)', () => {
+    // 300 bytes claiming 20000 × 20000 heads: checking its missing runs alone would take 4e8 steps.
+    const file = (layers: number, heads: number, size = 1) =>
+      JSON.stringify({ format: 'head-atlas-sweep', version: 1, model: 'm', revision: null, task: 'sst2', metric: 'accuracy', sample: { size, first: true }, mode: 'zero', kind: 'heads', layers, heads, baseline: { score: 0.5 }, runs: [], complete: false, createdWith: 'browser' });
+    expect(file(20000, 20000).length).toBeLessThan(400);
+    const t0 = performance.now();
+    expect(() => parseSweepFile(file(20000, 20000), 'big.json')).toThrow(/^big\.json: "layers" is 20000, not a whole number from 1 to 128/);
+    expect(() => parseSweepFile(file(12, 2000), 'big.json')).toThrow(/"heads" is 2000, not a whole number from 1 to 128/);
+    expect(() => parseSweepFile(file(12, 12, 1e9), 'big.json')).toThrow(/"sample.size" is 1000000000/);
+    expect(performance.now() - t0).toBeLessThan(100);
+    expect(parseSweepFile(file(24, 16), 'ok.json').layers).toBe(24);
+  });
+});
+
+describe('withStoredRuns', () => {
+  it("keeps another tab's runs of the same sweep, and replaces a stored copy of another sweep", async () => {
+    const full = await fullHeads();
+    const part = (ids: string[]) => ({ ...full, complete: false, runs: full.runs.filter((r) => ids.includes(r.id)) });
+    const other = part(['L1-H1', 'L1-H2', 'L1-H3', 'L2-H1']);
+    const mine = part(['L1-H1', 'L1-H2']);
+    const merged = withStoredRuns(other, mine);
+    expect(merged.runs.map((r) => r.id)).toEqual(['L1-H1', 'L1-H2', 'L1-H3', 'L2-H1']);
+    expect(merged.complete).toBe(false);
+    expect(withStoredRuns(part(full.runs.slice(2).map((r) => r.id)), mine)).toEqual(full);
+    expect(withStoredRuns(null, mine)).toBe(mine);
+    expect(withStoredRuns({ ...other, baseline: { score: 0.1 } }, mine)).toBe(mine);
+    expect(withStoredRuns({ ...other, mode: 'uniform' }, mine)).toBe(mine);
   });
 });
 

@@ -405,8 +405,36 @@ function sortedRuns(runs: readonly SweepRunResult[]): SweepRunResult[] {
   return [...runs].sort((x, y) => x.layer - y.layer || (x.head ?? 0) - (y.head ?? 0));
 }
 
+/**
+ * A sweep in progress written over the stored copy of the same sweep (another tab's runs, say):
+ * the runs of both, this one's where both have a run. A stored copy of another sweep (other
+ * model files, shape, sample or baseline) is replaced.
+ */
+export function withStoredRuns(stored: SweepResult | null, mine: SweepResult): SweepResult {
+  const same =
+    stored !== null &&
+    stored.modelIdentity === mine.modelIdentity &&
+    stored.kind === mine.kind &&
+    stored.mode === mine.mode &&
+    stored.layers === mine.layers &&
+    stored.heads === mine.heads &&
+    stored.task === mine.task &&
+    stored.sample.size === mine.sample.size &&
+    stored.sample.fingerprint === mine.sample.fingerprint &&
+    stored.baseline.score === mine.baseline.score;
+  if (!same) return mine;
+  const ids = new Set(mine.runs.map((r) => r.id));
+  const runs = sortedRuns([...stored.runs.filter((r) => !ids.has(r.id)), ...mine.runs]);
+  const merged = { ...mine, runs };
+  return { ...merged, complete: missingRuns(merged).length === 0 };
+}
+
 const TOP_KEYS = ['format', 'version', 'model', 'revision', 'modelIdentity', 'task', 'metric', 'sample', 'mode', 'kind', 'layers', 'heads', 'baseline', 'runs', 'complete', 'createdWith', 'labelMapping', 'shard'];
 const DELTA_TOLERANCE = 1e-9;
+
+/** The largest sweep a file may describe: well above any BERT (24 layers × 16 heads), small enough to draw at once. */
+export const SWEEP_LIMITS = { layers: 128, heads: 128, sampleSize: 1_000_000 };
+
 
 /** Reads a sweep file, checking every field; errors name the file, the field and what is wrong. */
 export function parseSweepFile(text: string, fileName?: string): SweepResult {
@@ -447,14 +475,15 @@ export function parseSweepFile(text: string, fileName?: string): SweepResult {
   const metric = oneOf(raw.metric, 'metric', task.metrics);
   if (!isObject(raw.sample)) return fail('"sample" must be an object {size, first}.');
   onlyKeys(raw.sample, 'sample', ['size', 'first', 'fingerprint']);
-  const size = int(raw.sample.size, 'sample.size', 1);
+  const size = int(raw.sample.size, 'sample.size', 1, SWEEP_LIMITS.sampleSize);
   if (typeof raw.sample.first !== 'boolean') return fail(`"sample.first" is ${JSON.stringify(raw.sample.first)}, not true or false.`);
   const fingerprint = raw.sample.fingerprint;
   if (fingerprint !== undefined && (typeof fingerprint !== 'string' || !/^[0-9a-f]{16}$/.test(fingerprint))) return fail(`"sample.fingerprint" is ${JSON.stringify(fingerprint)}, not 16 hex digits.`);
   const kind = oneOf(raw.kind, 'kind', ['heads', 'layers'] as const);
   const mode = oneOf(raw.mode, 'mode', kind === 'heads' ? (['zero', 'uniform'] as const) : (['zero', 'uniform', 'skip'] as const));
-  const layers = int(raw.layers, 'layers', 1);
-  const heads = int(raw.heads, 'heads', 1);
+  const layers = int(raw.layers, 'layers', 1, SWEEP_LIMITS.layers);
+  const heads = int(raw.heads, 'heads', 1, SWEEP_LIMITS.heads);
+  if (raw.runs !== undefined && Array.isArray(raw.runs) && raw.runs.length > layers * heads) fail(`"runs" has ${raw.runs.length} runs; a sweep of ${layers} layers × ${heads} heads has at most ${layers * heads}.`);
 
   if (!isObject(raw.baseline)) return fail('"baseline" must be an object {score, predictions?}.');
   onlyKeys(raw.baseline, 'baseline', ['score', 'predictions']);

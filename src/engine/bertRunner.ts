@@ -104,8 +104,24 @@ function ownBuffer(a: Float32Array): Float32Array {
   return owned ? a : a.slice();
 }
 
-/** One ORT session of a BERT graph with attention outputs and mask inputs; every mask runs on it. */
+/**
+ * Runs `work` after every call queued before it has settled: a WASM or WebGPU session must not run
+ * twice at once (transformers.js chains its runs on one promise for the same reason).
+ */
+export class RunQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+
+  add<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(work);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/** One ORT session of a BERT graph with attention outputs and mask inputs; every mask runs on it, one run at a time. */
 export class BertRunner {
+  private readonly queue = new RunQueue();
+
   private constructor(
     private readonly ort: OrtApi,
     private readonly session: Session,
@@ -133,7 +149,11 @@ export class BertRunner {
     return this.session.outputNames;
   }
 
-  async run(batch: EncodedInput[], masks: Masks = {}, want: OutputRequest = { attentions: true, logits: true }): Promise<RunOutput> {
+  run(batch: EncodedInput[], masks: Masks = {}, want: OutputRequest = { attentions: true, logits: true }): Promise<RunOutput> {
+    return this.queue.add(() => this.runNow(batch, masks, want));
+  }
+
+  private async runNow(batch: EncodedInput[], masks: Masks, want: OutputRequest): Promise<RunOutput> {
     const { ids, types, attention, seqLen, lengths } = batchInputs(batch, this.shape.maxPositions, this.padId);
     const { headMask, headUniform, layerMask } = maskInputValues(this.shape, masks);
     const { Tensor } = this.ort;
@@ -166,7 +186,8 @@ export class BertRunner {
     };
   }
 
-  async release(): Promise<void> {
-    await this.session.release();
+  /** Frees the session once the runs queued before have finished. */
+  release(): Promise<void> {
+    return this.queue.add(() => this.session.release());
   }
 }

@@ -115,8 +115,8 @@ function isTextExamples(examples: RunExamples): examples is { textA: string; tex
 /** The engine behind the worker: loads models, keeps one session each, runs batches with masks. */
 export class EngineHost {
   private readonly models = new Map<string, LoadedModel>();
+  /** Jobs in progress (loads, runs, evaluations, analyses), by the page's id; a cancel of any other id does nothing. */
   private readonly jobs = new Map<string, AbortController>();
-  private readonly cancelledJobs = new Set<string>();
   private nextId = 1;
 
   constructor(private readonly env: HostEnvironment) {}
@@ -136,9 +136,16 @@ export class EngineHost {
     }
   }
 
-  async load(spec: ModelSpec, options: { format?: ModelFormat | 'auto'; onnxFile?: string; jobId?: string } = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+  /** Registers a job, so `cancel` can stop it; `finish` forgets it. */
+  private startJob(jobId: string | undefined): { signal: AbortSignal; finish(): void } {
     const controller = new AbortController();
-    if (options.jobId) this.jobs.set(options.jobId, controller);
+    if (jobId) this.jobs.set(jobId, controller);
+    return { signal: controller.signal, finish: () => jobId && this.jobs.get(jobId) === controller && this.jobs.delete(jobId) };
+  }
+
+  async load(spec: ModelSpec, options: { format?: ModelFormat | 'auto'; onnxFile?: string; jobId?: string } = {}, onProgress?: (p: LoadProgress) => void): Promise<ModelInfo> {
+    const job = this.startJob(options.jobId);
+    const controller = { signal: job.signal };
     try {
       const prepared = await prepareModel(this.sourceOf(spec), {
         format: options.format,
@@ -191,7 +198,7 @@ export class EngineHost {
       this.models.set(id, { info, spec, runner, tokenizer: prepared.tokenizer, staged: null });
       return info;
     } finally {
-      if (options.jobId) this.jobs.delete(options.jobId);
+      job.finish();
     }
   }
 
@@ -212,17 +219,22 @@ export class EngineHost {
 
   async run(modelId: string, request: RunRequest, jobId?: string): Promise<RunResult> {
     const model = this.model(modelId);
-    if (jobId && this.cancelledJobs.delete(jobId)) throw new EngineError('cancelled', 'The run was cancelled.');
-    let encodings: Encoding[] | null = null;
-    let inputs: EncodedInput[];
-    if (isTextExamples(request.examples)) {
-      encodings = request.examples.map((e) => model.tokenizer.encode(e.textA, e.textB ?? null));
-      inputs = encodings;
-    } else {
-      inputs = request.examples as EncodedInput[];
+    const job = this.startJob(jobId);
+    try {
+      let encodings: Encoding[] | null = null;
+      let inputs: EncodedInput[];
+      if (isTextExamples(request.examples)) {
+        encodings = request.examples.map((e) => model.tokenizer.encode(e.textA, e.textB ?? null));
+        inputs = encodings;
+      } else {
+        inputs = request.examples as EncodedInput[];
+      }
+      const out = await model.runner.run(inputs, request.masks, request.outputs ?? { attentions: true, logits: true });
+      if (job.signal.aborted) throw new EngineError('cancelled', 'The run was cancelled.');
+      return { ...out, encodings };
+    } finally {
+      job.finish();
     }
-    const out = await model.runner.run(inputs, request.masks, request.outputs ?? { attentions: true, logits: true });
-    return { ...out, encodings };
   }
 
   /**
@@ -239,6 +251,21 @@ export class EngineHost {
     onProgress?: (done: number, total: number, batch?: EvaluatedBatch) => void,
   ): Promise<{ logits: Float32Array; numLabels: number; reuse?: LayerReuse }> {
     const model = this.model(modelId);
+    const job = this.startJob(options.jobId);
+    try {
+      return await this.evaluateJob(model, examples, options, job.signal, onProgress);
+    } finally {
+      job.finish();
+    }
+  }
+
+  private async evaluateJob(
+    model: LoadedModel,
+    examples: { textA: string; textB?: string | null }[],
+    options: EvaluateOptions,
+    signal: AbortSignal,
+    onProgress?: (done: number, total: number, batch?: EvaluatedBatch) => void,
+  ): Promise<{ logits: Float32Array; numLabels: number; reuse?: LayerReuse }> {
     if (model.info.head !== 'sequence-classification') {
       throw new EngineError('bad-input', `${model.info.label} has no classification head, so it cannot be scored on a task.`);
     }
@@ -264,7 +291,7 @@ export class EngineHost {
     const key = staged ? `${groups.length}|${options.batchSize ?? 32}|${sampleFingerprint(examples.map((e) => ({ textA: e.textA, textB: e.textB ?? null, label: 0 })))}` : '';
     let logits: Float32Array | null = null;
     let numLabels = 0;
-    await this.eachGroup(groups, options.jobId, 'evaluation', async ({ indices, batch }, index, done, total) => {
+    await this.eachGroup(groups, signal, 'evaluation', async ({ indices, batch }, index, done, total) => {
       const out = staged
         ? await staged.scoreBatch(key, index, groups.length, batch, options.masks ?? {}, reuse!)
         : await model.runner.run(batch, options.masks, { logits: true }).then((r) => ({ logits: r.logits!, dims: r.logitsDims! }));
@@ -324,20 +351,25 @@ export class EngineHost {
     }
     const { layers, heads } = model.info.shape;
     const state = createAnalysisState(layers, heads, { drift: !!base });
-    await this.eachGroup(this.lengthGroups(model, examples, options.batchSize ?? 16), options.jobId, 'analysis', async ({ batch }, _index, done, total) => {
-      const out = await model.runner.run(batch, undefined, { attentions: true });
-      const other = base ? await base.runner.run(batch, undefined, { attentions: true }) : null;
-      analyseBatch(state, {
-        attentions: out.attentions!,
-        seqLen: out.seqLen,
-        lengths: out.lengths,
-        tokens: batch.map((e) => e.tokens),
-        segments: batch.map((e) => e.tokenTypeIds),
-        otherAttentions: other?.attentions ?? null,
-      }, { classify });
-      onProgress?.(done, total, analysisResult(state));
-    });
-    return analysisResult(state);
+    const job = this.startJob(options.jobId);
+    try {
+      await this.eachGroup(this.lengthGroups(model, examples, options.batchSize ?? 16), job.signal, 'analysis', async ({ batch }, _index, done, total) => {
+        const out = await model.runner.run(batch, undefined, { attentions: true });
+        const other = base ? await base.runner.run(batch, undefined, { attentions: true }) : null;
+        analyseBatch(state, {
+          attentions: out.attentions!,
+          seqLen: out.seqLen,
+          lengths: out.lengths,
+          tokens: batch.map((e) => e.tokens),
+          segments: batch.map((e) => e.tokenTypeIds),
+          otherAttentions: other?.attentions ?? null,
+        }, { classify });
+        onProgress?.(done, total, analysisResult(state));
+      });
+      return analysisResult(state);
+    } finally {
+      job.finish();
+    }
   }
 
   /** The examples tokenized once and cut into batches of similar length (no padding beyond each batch's longest). */
@@ -356,25 +388,26 @@ export class EngineHost {
   /** Hands `work` each group in turn, checking for a cancel before each and yielding after it so a cancel message can arrive. */
   private async eachGroup(
     groups: { indices: number[]; batch: Encoding[] }[],
-    jobId: string | undefined,
+    signal: AbortSignal,
     what: string,
     work: (group: { indices: number[]; batch: Encoding[] }, index: number, done: number, total: number) => Promise<void>,
   ): Promise<void> {
     const total = groups.reduce((n, g) => n + g.indices.length, 0);
     let done = 0;
     for (let i = 0; i < groups.length; i++) {
-      if (jobId && this.cancelledJobs.delete(jobId)) throw new EngineError('cancelled', `The ${what} was cancelled.`);
+      if (signal.aborted) throw new EngineError('cancelled', `The ${what} was cancelled.`);
       done += groups[i].indices.length;
       await work(groups[i], i, done, total);
       await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
 
-  /** Cancels a load in flight (its download stops) or a run not yet started. */
+  /**
+   * Cancels a job in progress: a load's download stops, an evaluation or analysis stops before its
+   * next batch. An id that is not in progress (finished, or never started) is ignored, never kept.
+   */
   cancel(jobId: string): void {
-    const controller = this.jobs.get(jobId);
-    if (controller) controller.abort();
-    else this.cancelledJobs.add(jobId);
+    this.jobs.get(jobId)?.abort();
   }
 
   /** Removes a Hub model's downloaded files from the browser's cache; returns how many were removed. */
@@ -383,6 +416,7 @@ export class EngineHost {
     return removeCachedHubFiles(spec.repo, spec.revision || 'main', spec.host || DEFAULT_HUB_HOST, this.env.cache);
   }
 
+  /** Frees a model's sessions (after the runs queued on them); its id is no longer valid. */
   async unload(modelId: string): Promise<void> {
     const model = this.models.get(modelId);
     this.models.delete(modelId);

@@ -10,7 +10,7 @@
 
 import { reuseFromLayer } from '../analysis/sweep';
 import type { BertShape } from './bertConfig';
-import { batchInputs, createSession, maskInputValues, type EncodedInput, type Masks, type OrtApi, type Session } from './bertRunner';
+import { batchInputs, createSession, maskInputValues, RunQueue, type EncodedInput, type Masks, type OrtApi, type Session } from './bertRunner';
 import type { StageGraphs } from './checkpointGraph';
 
 type OrtTensor = InstanceType<OrtApi['Tensor']>;
@@ -38,6 +38,8 @@ export function keptBytes(batches: EncodedInput[][], hidden: number): number {
 /** The model as per-layer ORT sessions, with the kept hidden states of one sample. */
 export class StagedRunner {
   private kept: { key: string; batches: (KeptBatch | undefined)[] } | null = null;
+  /** One batch at a time over all the stage sessions (they share the kept states). */
+  private readonly queue = new RunQueue();
 
   private constructor(
     private readonly ort: OrtApi,
@@ -64,7 +66,11 @@ export class StagedRunner {
    * `sampleKey` when the masks leave the layers below it alone. `batchCount` sizes the kept state
    * when the sample is new (the old sample's state is dropped).
    */
-  async scoreBatch(sampleKey: string, index: number, batchCount: number, batch: EncodedInput[], masks: Masks, stats: LayerReuseStats): Promise<{ logits: Float32Array; dims: number[] }> {
+  scoreBatch(sampleKey: string, index: number, batchCount: number, batch: EncodedInput[], masks: Masks, stats: LayerReuseStats): Promise<{ logits: Float32Array; dims: number[] }> {
+    return this.queue.add(() => this.scoreBatchNow(sampleKey, index, batchCount, batch, masks, stats));
+  }
+
+  private async scoreBatchNow(sampleKey: string, index: number, batchCount: number, batch: EncodedInput[], masks: Masks, stats: LayerReuseStats): Promise<{ logits: Float32Array; dims: number[] }> {
     if (this.kept?.key !== sampleKey) this.kept = { key: sampleKey, batches: new Array(batchCount) };
     const from = reuseFromLayer(masks, this.shape) ?? this.shape.layers;
     let kept = this.kept.batches[index];
@@ -91,9 +97,12 @@ export class StagedRunner {
     this.kept = null;
   }
 
-  async release(): Promise<void> {
-    this.kept = null;
-    await Promise.all([this.embeddings, ...this.layers, this.classifier].map((s) => s.release()));
+  /** Frees the sessions once the batches queued before have finished. */
+  release(): Promise<void> {
+    return this.queue.add(async () => {
+      this.kept = null;
+      await Promise.all([this.embeddings, ...this.layers, this.classifier].map((s) => s.release()));
+    });
   }
 
   private async embed(batch: EncodedInput[]): Promise<KeptBatch> {

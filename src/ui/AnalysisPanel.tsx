@@ -4,12 +4,12 @@ import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, type GlueExample, type GlueT
 import { CLASSIFIER_KINDS, CLASSIFIER_NAMES, type ClassifierKind } from '../analysis/patternClassifier';
 import { PATTERN_TYPES, type PatternType } from '../analysis/patterns';
 import { SPECIAL_TOKEN_CLASSES } from '../analysis/specialTokens';
+import { newJobId } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
 import { HeadTable } from './HeadTable';
-import { newJobId } from './jobIds';
 import { LayerCurves } from './LayerCurves';
 import { loadedModelName, specOfModelText } from './modelText';
-import { loadResult, saveResult, type ResultKey } from './resultStore';
+import { loadResult, saveResult, unsavedOnce, type ResultKey } from './resultStore';
 import { loadTaskExamples } from './taskData';
 import type { PanelProps } from './panelProps';
 import { activeClassifier } from './userPatternModel';
@@ -55,7 +55,8 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
   const [stored, setStored] = useState<Stored | null>(null);
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
   const [baseText, setBaseText] = useState(state.baseModel);
-  const job = useRef('');
+  /** The analysis in progress (a page-unique job id), or null. */
+  const job = useRef<string | null>(null);
   const loadedBase = useRef<{ client: unknown; text: string; host: string; id: string } | null>(null);
   const sample = examples ? (state.sampleSize > 0 ? examples.slice(0, state.sampleSize) : examples) : null;
   const active = activeClassifier(state.classifier, patternModelJson);
@@ -100,9 +101,11 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
         setProgress({ done: 0, total: sample.length });
         // The base model stays loaded in the engine: a second run does not build its session again.
         const loaded = loadedBase.current;
-        if (loaded && loaded.client === client && loaded.text === state.baseModel && loaded.host === state.hubHost) baseId = loaded.id;
+        if (loaded && loaded.client === client && client.isLoaded(loaded.id) && loaded.text === state.baseModel && loaded.host === state.hubHost) baseId = loaded.id;
         else {
           baseId = (await client.load(specOfModelText(state.baseModel, state.hubHost), { format: 'auto', jobId: `${jobId}-load` })).id;
+          // The base model it replaces is freed in the worker.
+          if (loaded && loaded.client === client) void client.unload(loaded.id);
           loadedBase.current = { client, text: state.baseModel, host: state.hubHost, id: baseId };
         }
       }
@@ -116,16 +119,20 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
       const final: Stored = { result, sample: sample.length, base: baseId ? state.baseModel : null, classifier };
       setStored(final);
       onResult(result);
-      await saveResult(key, final);
+      await saveResult(key, final).catch((e) => {
+        const message = unsavedOnce(e);
+        if (message) report(message);
+      });
     } catch (e) {
       if ((e as { code?: string }).code !== 'cancelled') report((e as Error).message);
     } finally {
+      if (job.current === jobId) job.current = null;
       setProgress(null);
     }
   };
   const cancel = () => {
-    void client.cancel(job.current);
-    job.current = '';
+    if (job.current) void client.cancel(job.current);
+    job.current = null;
     setProgress(null);
   };
 

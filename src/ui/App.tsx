@@ -13,11 +13,12 @@ import { decodeHeadMask, keepValues } from './headMask';
 import { MaskingPanel } from './MaskingPanel';
 import { Messages, type Message } from './Messages';
 import { ModelPanel } from './ModelPanel';
+import { PanelBoundary } from './PanelBoundary';
 import { loadedModelName, specOfModelText } from './modelText';
 import { ClassPrediction, MaskFills } from './Prediction';
 import { StatusBar } from './StatusBar';
 import { TokenChips } from './TokenChips';
-import { checkAgainstShape, readUrlState, writeUrlState, type Panel, type UrlState } from './urlState';
+import { checkAgainstShape, readUrlState, textsTooLongForLink, URL_SCHEMA, writeUrlState, type Panel, type UrlState } from './urlState';
 import { useEngine, type BackendChoice } from './useEngine';
 import { moveSelection } from './gridLayout';
 import { resultFor, resultOf, type ModelResult } from './modelResult';
@@ -56,6 +57,8 @@ export function App() {
     setMessages((m) => [...m, { id: nextMessage.current++, kind, text }]);
   }, []);
   const { client, backend, model, loading, load, cancelLoad } = useEngine(state.backend as BackendChoice, report);
+  const modelRef = useRef(model);
+  modelRef.current = model;
 
   // The URL mirrors the view, so a reload or a shared link restores it.
   useEffect(() => {
@@ -63,14 +66,26 @@ export function App() {
     if (search !== window.location.search) window.history.replaceState(null, '', `${window.location.pathname}${search}`);
   }, [state]);
 
-  // Load the URL's model once the engine is up (and again after a backend switch).
+  // Load the URL's model once the engine is up (and again after a backend switch). A link's model
+  // that cannot be loaded (bad id, unreachable host) gives way to the bundled default, and says so.
   useEffect(() => {
     if (!client) return;
-    try {
-      void load(specOfModelText(state.model, state.hubHost), state.format);
-    } catch (e) {
-      report((e as Error).message);
-    }
+    void (async () => {
+      const wanted = stateRef.current;
+      let loaded = null;
+      try {
+        loaded = await load(specOfModelText(wanted.model, wanted.hubHost), wanted.format);
+      } catch (e) {
+        report((e as Error).message);
+      }
+      const fallback = URL_SCHEMA.model.fallback;
+      // Not when another model has loaded meanwhile (the user chose one).
+      if (loaded || modelRef.current || wanted.model === fallback) return;
+      if (await load(specOfModelText(fallback, URL_SCHEMA.hubHost.fallback), 'auto')) {
+        report(`The link's model ${wanted.model} could not be loaded; showing ${fallback} instead.`, 'notice');
+        setState((s) => ({ ...s, model: fallback, format: 'auto' }));
+      }
+    })();
   }, [client]);
 
   // What the link says about heads and masks must fit the model that loaded.
@@ -110,7 +125,8 @@ export function App() {
           if (live) setLatestFills(resultOf(model, found));
         }
       } catch (e) {
-        if (live) report((e as Error).message);
+        // A run ended by a restart of the engine is reported once, by useEngine.
+        if (live && (e as { code?: string }).code !== 'cancelled') report((e as Error).message);
       } finally {
         if (live) setRunning(false);
       }
@@ -159,9 +175,11 @@ export function App() {
 
   const copyLink = async () => {
     const url = window.location.href;
+    const cut = textsTooLongForLink(state);
     try {
       await navigator.clipboard.writeText(url);
-      report('Link copied: it opens this exact view.', 'notice');
+      if (cut.length) report(`Link copied, but without ${cut.map((k) => `sentence ${k.toUpperCase()}`).join(' and ')}: too long to keep in a link even compressed. The link says so when opened.`, 'notice');
+      else report('Link copied: it opens this exact view.', 'notice');
     } catch {
       window.prompt('Copy this link:', url);
     }
@@ -246,9 +264,12 @@ export function App() {
           </nav>
         )}
         {!classroom && (state.panel === 'patterns' || state.panel === 'special' || state.panel === 'drift') && client && model && (
+          <PanelBoundary name="The analysis panel" resetKey={`${state.panel}|${model.id}`}>
           <AnalysisPanel key={model.identity} client={client} model={model} state={state} setState={setState} report={report} onLoadModel={(text) => void loadModelText(text, state.hubHost, 'auto')} highlight={highlight} onHighlight={setHighlight} onResult={(r) => setAnalysis(r && resultOf(model, r))} patternModelJson={patternModelJson} />
+          </PanelBoundary>
         )}
         {!classroom && state.panel === 'masking' && client && model && (
+          <PanelBoundary name="The masking panel" resetKey={`${state.panel}|${model.id}|${state.task}`}>
           <MaskingPanel
             key={model.identity}
             client={client}
@@ -258,9 +279,11 @@ export function App() {
             report={report}
             masks={headKeep || layerKeep ? { heads: headKeep && headKeep.includes(0) ? headKeep : null, layers: layerKeep, mode: state.disableMode } : null}
           />
+          </PanelBoundary>
         )}
         {model && result?.attentions && encoding && (
           <section className={`grid-section${running ? ' running' : ''}`}>
+            <PanelBoundary name="The attention grid" resetKey={`${model.id}|${state.textA}|${state.textB}`}>
             <AtlasPanel
               state={state}
               setState={setState}
@@ -311,6 +334,7 @@ export function App() {
               )}
               gridActions={!classroom && <GridExportButtons modelName={modelName!} attentions={result.attentions} heads={model.shape.heads} seqLen={result.seqLen} encoding={encoding} />}
             />
+            </PanelBoundary>
           </section>
         )}
         {classroom && <p className="classroom-keys">← → ↑ ↓ move between heads · L switches heatmap / lines · Esc leaves classroom mode</p>}

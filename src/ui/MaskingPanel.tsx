@@ -3,9 +3,9 @@ import { GLUE_TASK_KEYS, GLUE_TASKS, isGlueTaskKey, parseGlueTsv, type GlueExamp
 import { chanceHint, defaultLabelMapping } from '../analysis/labelMapping';
 import { compareMasked, taskPredictions } from '../analysis/maskingScores';
 import type { Masks } from '../engine/bertRunner';
+import { newJobId } from '../engine/client';
 import { fileDigest } from '../engine/modelIdentity';
-import { loadResult, saveResult, type ResultKey } from './resultStore';
-import { newJobId } from './jobIds';
+import { loadResult, saveResult, unsavedOnce, type ResultKey } from './resultStore';
 import { SweepPanel } from './SweepPanel';
 import { TextFileButton } from './TextFileButton';
 import { loadTaskExamples } from './taskData';
@@ -53,10 +53,11 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
 
   const sample = useMemo(() => (examples ? (state.sampleSize > 0 ? examples.slice(0, state.sampleSize) : examples) : null), [examples, state.sampleSize]);
   const labels = useMemo(() => sample?.map((e) => e.label) ?? [], [sample]);
-  const auto = useMemo(() => defaultLabelMapping(model.shape.labels, state.model, task, model.shape.numLabels), [model, state.model, taskKey]);
-  const mapping = mappingEdit ?? auto.mapping;
   const numLabels = model.shape.numLabels;
   const modelFits = model.head === 'sequence-classification' && (task.regression ? numLabels === 1 : numLabels === task.classNames.length);
+  // Only a model that fits the task gets a mapping: one row per output, a few at most.
+  const auto = useMemo(() => (modelFits ? defaultLabelMapping(model.shape.labels, state.model, task, numLabels) : { mapping: [] as number[], note: '' }), [model, state.model, taskKey, modelFits]);
+  const mapping = mappingEdit ?? auto.mapping;
   const maskKey = masks ? JSON.stringify([Array.from(masks.heads ?? []), Array.from(masks.layers ?? []), masks.mode]) : '';
   const key = (analysis: ResultKey['analysis']): ResultKey => ({ analysis, model: model.identity, task: `${taskKey}${userFile ? `:tsv-${userFile.digest}` : ''}`, sample: sample?.length ?? 0, extra: analysis === 'masked' ? maskKey : undefined });
 
@@ -65,6 +66,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
     if (!sample || !modelFits) return () => undefined;
     let live = true;
     const jobId = newJobId('mask-eval');
+    let finished = false;
     (async () => {
       const stored = await loadResult<Evaluation>(key(which));
       if (!live) return;
@@ -78,14 +80,22 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
           acc.done = done;
           set({ ...acc, logits: acc.logits.slice() });
         });
-        if (live) await saveResult(key(which), acc);
+        finished = true;
+        if (live) {
+          await saveResult(key(which), acc).catch((e) => {
+            const message = unsavedOnce(e);
+            if (message) report(message);
+          });
+        }
       } catch (e) {
+        finished = true;
         if (live && (e as { code?: string }).code !== 'cancelled') report((e as Error).message);
       }
     })();
     return () => {
       live = false;
-      void client.cancel(jobId);
+      // Only a job still running is cancelled (a finished one needs nothing).
+      if (!finished) void client.cancel(jobId);
     };
   };
 

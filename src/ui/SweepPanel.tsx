@@ -1,12 +1,11 @@
 import { interpolateRdBu, scaleDiverging } from 'd3';
 import { useEffect, useRef, useState } from 'react';
 import type { GlueExample, GlueTaskSpec } from '../analysis/glue';
-import { layerDeltas, parseSweepFile, planSweep, runSweep, stringifySweep, SweepResumeError, sweepMatrix, type SweepKind, type SweepResult } from '../analysis/sweep';
-import type { EngineClient, ModelInfo } from '../engine/client';
+import { layerDeltas, parseSweepFile, planSweep, runSweep, stringifySweep, SweepResumeError, sweepMatrix, withStoredRuns, type SweepKind, type SweepResult } from '../analysis/sweep';
+import { newJobId, type EngineClient, type ModelInfo } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
-import { newJobId } from './jobIds';
 import { loadedModelName } from './modelText';
-import { loadResult, saveResult, type ResultKey } from './resultStore';
+import { loadResult, unsavedOnce, updateResult, type ResultKey } from './resultStore';
 import type { UrlState } from './urlState';
 import { TextFileButton } from './TextFileButton';
 import type { Report } from './panelProps';
@@ -65,6 +64,15 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
 
   useEffect(() => setUnresumable(false), [keyString, mapping.join()]);
 
+  // A sweep file is drawn over this model's grid: one of another shape is refused, not drawn.
+  const checkShape = (sweep: SweepResult): SweepResult => {
+    const { layers, heads } = model.shape;
+    if (sweep.layers !== layers || sweep.heads !== heads) {
+      throw new Error(`it is a sweep of a model with ${sweep.layers} layers × ${sweep.heads} heads; the loaded model has ${layers} × ${heads}, so it is not shown.`);
+    }
+    return sweep;
+  };
+
   // A sweep named by the link (?sweep=URL) is fetched and shown as imported.
   useEffect(() => {
     if (!state.sweepUrl) return;
@@ -72,7 +80,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     fetch(new URL(state.sweepUrl, document.baseURI))
       .then(async (r) => {
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
-        const parsed = parseSweepFile(await r.text(), state.sweepUrl);
+        const parsed = checkShape(parseSweepFile(await r.text(), state.sweepUrl));
         if (live) {
           setResult(parsed);
           setImported(state.sweepUrl);
@@ -82,7 +90,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
     return () => {
       live = false;
     };
-  }, [state.sweepUrl, keyString]);
+  }, [state.sweepUrl, keyString, model.shape.layers, model.shape.heads]);
 
   const start = async () => {
     const shape = { layers: model.shape.layers, heads: model.shape.heads };
@@ -125,11 +133,19 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
           // runSweep goes on from `previous`: its result holds the kept runs and the new ones.
           const snapshot: SweepResult = { ...p.result };
           finished = snapshot.complete;
-          if (!kept || finished) void saveResult(key, snapshot);
-          if (shownKey.current !== startedFor) return; // the view moved on to another sweep
-          setResult(snapshot);
-          setRunning((r) => (r ? { ...r, done: p.done } : r));
-          if (!kept || finished) setStored(snapshot);
+          const show = (sweep: SweepResult) => {
+            if (shownKey.current !== startedFor) return; // the view moved on to another sweep
+            setResult(sweep);
+            if (!kept || finished) setStored(sweep);
+          };
+          if (shownKey.current === startedFor) setRunning((r) => (r ? { ...r, done: p.done } : r));
+          if (kept && !finished) return show(snapshot);
+          // Written over the stored copy in one transaction: another tab's runs of this sweep stay.
+          show(snapshot);
+          updateResult<SweepResult>(key, (stored) => withStoredRuns(stored, snapshot)).then(show, (e) => {
+            const message = unsavedOnce(e);
+            if (message) report(message);
+          });
         },
         { resume: previous },
       );
@@ -184,7 +200,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
           accept=".json,application/json"
           onError={report}
           onText={(text, fileName) => {
-            setResult(parseSweepFile(text, fileName));
+            setResult(checkShape(parseSweepFile(text, fileName)));
             setImported(fileName);
           }}
         />

@@ -1,6 +1,6 @@
 // Results the user waited for (evaluations, analyses, sweeps), kept in IndexedDB so a reload shows
 // them without recomputing. Keyed by everything that determines them.
-import { createStore, del, get, set } from 'idb-keyval';
+import { createStore, del, get, set, update } from 'idb-keyval';
 
 export interface ResultKey {
   analysis: 'baseline' | 'masked' | 'patterns' | 'special' | 'drift' | 'sweep';
@@ -32,13 +32,33 @@ export async function loadResult<T>(k: ResultKey): Promise<T | null> {
   }
 }
 
+/** Keeps a result; rejects where storage is unavailable or full (see `unsavedOnce`). */
 export async function saveResult<T>(k: ResultKey, value: T): Promise<void> {
-  if (!store) return;
-  try {
-    await set(resultKeyString(k), value, store);
-  } catch {
-    // Private mode or a full disk: the result stays on screen, it just is not kept.
-  }
+  if (!store) throw new Error('this browser has no IndexedDB');
+  await set(resultKeyString(k), value, store);
+}
+
+/**
+ * Applies `change` to the stored result in one IndexedDB transaction and resolves to what was
+ * stored, so two tabs writing one result (a sweep) each add to it and neither overwrites the other.
+ */
+export async function updateResult<T>(k: ResultKey, change: (stored: T | null) => T): Promise<T> {
+  if (!store) throw new Error('this browser has no IndexedDB');
+  let next: T | undefined;
+  await update<T>(resultKeyString(k), (stored) => (next = change(stored ?? null)), store);
+  return next!;
+}
+
+let unsavedReported = false;
+
+/**
+ * The message for a failed save, the first time in this page (private mode, a full disk, a
+ * blocked database); null after that, so the user is told once, as with labels.
+ */
+export function unsavedOnce(e: unknown): string | null {
+  if (unsavedReported) return null;
+  unsavedReported = true;
+  return `Results could not be saved in this browser (${(e as Error)?.message ?? String(e)}). They stay on this page until it closes; Export keeps them.`;
 }
 
 export async function deleteResult(k: ResultKey): Promise<void> {

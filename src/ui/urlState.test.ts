@@ -1,5 +1,17 @@
+import { deflateSync } from 'fflate';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkAgainstShape, defaultUrlState, readUrlState, URL_SCHEMA, writeUrlState, type UrlState } from './urlState';
+import { checkAgainstShape, defaultUrlState, packText, readUrlState, textsTooLongForLink, URL_SCHEMA, writeUrlState, type UrlState } from './urlState';
+
+/** Real sentences (the SST-2 dev set), joined up to `n` characters. */
+const englishText = (n: number) => readFileSync(new URL('../../public/data/sst2/dev.tsv', import.meta.url), 'utf8').split('\n').slice(1).map((l) => l.split('\t')[0]).join(' ').slice(0, n);
+/** A Chinese text of `n` characters: a paragraph of the Universal Declaration of Human Rights, repeated. */
+const chineseText = (n: number) => '人人生而自由，在尊严和权利上一律平等。他们赋有理性和良心，并应以兄弟关系的精神相对待。人人有资格享有本宣言所载的一切权利和自由，不分种族、肤色、性别、语言、宗教、政治或其他见解、国籍或社会出身、财产、出生或其他身分等任何区别。'.repeat(Math.ceil(n / 100)).slice(0, n);
+/** `n` CJK characters drawn at random (a fixed seed): nothing for a compressor to find. */
+const randomCjk = (n: number) => {
+  let seed = 7;
+  return Array.from({ length: n }, () => String.fromCharCode(0x4e00 + ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % 20000))).join('');
+};
 
 describe('URL state', () => {
   it('round-trips a state and leaves defaults out', () => {
@@ -69,5 +81,53 @@ describe('URL state', () => {
     expect(checked.state.layersOff).toEqual([2]);
     expect(checked.problems).toHaveLength(3);
     expect(checkAgainstShape(state, 12, 12).problems).toEqual([]);
+  });
+
+  it('keeps a long text in the link compressed, under 8 KB, and opens it back to the same text', () => {
+    for (const textA of [englishText(4500), chineseText(4000)]) {
+      expect(textA.length).toBeGreaterThanOrEqual(4000);
+      const state = { ...defaultUrlState(), textA, textB: englishText(1500) };
+      const search = writeUrlState(state);
+      expect(search).toContain('az=');
+      expect(new TextEncoder().encode(`https://example.github.io/head-atlas/${search}`).length).toBeLessThan(8000);
+      expect(readUrlState(search)).toEqual({ state, problems: [] });
+      expect(textsTooLongForLink(state)).toEqual([]);
+    }
+  });
+
+  it('leaves out a text too long to keep even compressed, and the link says so', () => {
+    const state = { ...defaultUrlState(), textA: randomCjk(4000), textB: 'kept' };
+    expect(textsTooLongForLink(state)).toEqual(['a']);
+    const search = writeUrlState(state);
+    expect(search.length).toBeLessThan(200);
+    expect(search).toContain('cut=a');
+    const read = readUrlState(search);
+    expect(read.state.textA).toBe(defaultUrlState().textA);
+    expect(read.state.textB).toBe('kept');
+    expect(read.problems).toEqual(['The sentence A of this view was too long to keep in its link; paste it in again.']);
+  });
+
+  it('refuses a compressed text that unpacks to more than it may (a few bytes can unpack to gigabytes)', () => {
+    const bomb = Buffer.from(deflateSync(new Uint8Array(5_000_000), { level: 9 })).toString('base64url');
+    expect(bomb.length).toBeLessThan(8000);
+    const t0 = performance.now();
+    const small = `?az=${packText('x'.repeat(70_000)).slice(0, 7000)}`;
+    for (const search of [`?az=${bomb.slice(0, 8000)}`, small, '?az=%00%00', '?az=not*base64']) {
+      const { state, problems } = readUrlState(search);
+      expect(state.textA).toBe(defaultUrlState().textA);
+      expect(problems).toEqual(['The link\'s "az" value was not understood; using the default.']);
+    }
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('never writes a password (or user name) of a Hub host into the link, and drops one a link brings', () => {
+    const state = { ...defaultUrlState(), hubHost: 'http://user:secret@10.0.0.5:8080/hub/' };
+    const search = writeUrlState(state);
+    expect(search).not.toContain('secret');
+    expect(search).not.toContain('user');
+    expect(new URLSearchParams(search).get('hub')).toBe('http://10.0.0.5:8080/hub');
+    const read = readUrlState('?hub=https://alice:hunter2@mirror.example.org');
+    expect(read.state.hubHost).toBe('https://mirror.example.org');
+    expect(read.problems).toEqual(["The link's Hub host held a user name or password; they were removed."]);
   });
 });

@@ -2,6 +2,7 @@
 // keeps its state. Each property parses itself; a malformed value is reported and replaced by the
 // default, never trusted. Values that depend on the model's shape (a head, a mask) are checked
 // again once the model has loaded (see checkAgainstShape).
+import { deflateSync, inflateSync, strFromU8, strToU8 } from 'fflate';
 import { GLUE_TASKS } from '../analysis/glue';
 import { CLASSIFIER_KINDS } from '../analysis/patternClassifier';
 import { BUNDLED_NAME, DEFAULT_HUB_HOST } from '../engine/modelSource';
@@ -13,16 +14,51 @@ interface Prop<T> {
   fallback: T;
   parse(raw: string): T | null;
   format(value: T): string;
+  /** A text's second key, holding it compressed (see packText). */
+  packedKey?: string;
 }
 
 const MAX_TEXT = 4000;
+/** The most characters a compressed text may unpack to (a few bytes can unpack to gigabytes). */
+export const MAX_PACKED_TEXT = 20000;
+/** The most characters a text may take in the link, plain or packed: two of them keep a link under ~8 KB. */
+export const TEXT_LINK_BUDGET = 3500;
+/** Names the texts that were too long to keep in the link: "a", "b" or "a,b". */
+const CUT_KEY = 'cut';
 
 const text = (key: string, fallback: string): Prop<string> => ({
   key,
+  packedKey: `${key}z`,
   fallback,
   parse: (raw) => (raw.length <= MAX_TEXT ? raw : null),
   format: (v) => v,
 });
+
+/** A text as deflate-raw bytes in base64url: a long text in a link, at a third to a half of its length. */
+export function packText(text: string): string {
+  const bytes = deflateSync(strToU8(text), { level: 9 });
+  let binary = '';
+  // In slices: spreading a long array into fromCharCode overflows the stack.
+  for (let i = 0; i < bytes.length; i += 4096) binary += String.fromCharCode(...bytes.subarray(i, i + 4096));
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/** The text of packText, or null when it is not one or unpacks to more than MAX_PACKED_TEXT characters. */
+export function unpackText(packed: string): string | null {
+  if (!/^[A-Za-z0-9_-]{1,8000}$/.test(packed)) return null;
+  try {
+    const binary = atob(packed.replace(/-/g, '+').replace(/_/g, '/'));
+    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; one byte more tells an over-long text.
+    const limit = MAX_PACKED_TEXT * 3 + 1;
+    const out = inflateSync(bytes, { out: new Uint8Array(limit) });
+    if (out.length >= limit) return null;
+    const text = strFromU8(out);
+    return text.length <= MAX_PACKED_TEXT ? text : null;
+  } catch {
+    return null;
+  }
+}
 
 const oneOf = <T extends string>(key: string, values: readonly T[], fallback: T): Prop<T> => ({
   key,
@@ -53,18 +89,25 @@ const model = (key: string, fallback: string): Prop<string> => ({
   format: (v) => v,
 });
 
+/** A Hub host without a user name or password (a link must never carry them), or null. */
+export function hostWithoutCredentials(raw: string): string | null {
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+    if (!url.username && !url.password) return raw.replace(/\/+$/, '');
+    url.username = '';
+    url.password = '';
+    return url.href.replace(/\/+$/, '');
+  } catch {
+    return null;
+  }
+}
+
 const hostProp: Prop<string> = {
   key: 'hub',
   fallback: DEFAULT_HUB_HOST,
-  parse: (raw) => {
-    try {
-      const url = new URL(raw);
-      return url.protocol === 'https:' || url.protocol === 'http:' ? raw.replace(/\/+$/, '') : null;
-    } catch {
-      return null;
-    }
-  },
-  format: (v) => v,
+  parse: hostWithoutCredentials,
+  format: (v) => hostWithoutCredentials(v) ?? DEFAULT_HUB_HOST,
 };
 
 /** The selected head, 1-indexed "layer-head" as the paper labels heads (e.g. 7-6); null = none. */
@@ -178,22 +221,64 @@ export function readUrlState(search: string): { state: UrlState; problems: strin
   const state = defaultUrlState() as Record<string, unknown>;
   const problems: string[] = [];
   for (const [name, prop] of Object.entries(URL_SCHEMA) as [string, Prop<unknown>][]) {
+    const packed = prop.packedKey ? params.get(prop.packedKey) : null;
+    if (packed !== null) {
+      const text = unpackText(packed);
+      if (text === null) problems.push(`The link's "${prop.packedKey}" value was not understood; using the default.`);
+      else state[name] = text;
+      continue;
+    }
     const raw = params.get(prop.key);
     if (raw === null) continue;
     const value = prop.parse(raw);
     if (value === null) problems.push(`The link's "${prop.key}" value was not understood; using the default.`);
-    else state[name] = value;
+    else if (prop.key === 'hub' && value !== raw.replace(/\/+$/, '')) {
+      problems.push('The link\'s Hub host held a user name or password; they were removed.');
+      state[name] = value;
+    } else state[name] = value;
+  }
+  const cut = params.get(CUT_KEY);
+  if (cut !== null) {
+    const names = cut.split(',').filter((k) => k === 'a' || k === 'b');
+    if (names.length) problems.push(`The ${names.map((k) => `sentence ${k.toUpperCase()}`).join(' and ')} of this view was too long to keep in its link; paste ${names.length > 1 ? 'them' : 'it'} in again.`);
   }
   return { state: state as UrlState, problems };
+}
+
+/** The texts of a state too long to keep in a link, even compressed ("a", "b"). */
+export function textsTooLongForLink(state: UrlState): string[] {
+  return (Object.entries(URL_SCHEMA) as [keyof UrlState, Prop<unknown>][])
+    .filter(([name, prop]) => prop.packedKey && linkText(state[name] as string) === null)
+    .map(([, prop]) => prop.key);
+}
+
+/** How a text goes in a link: plain or packed, whichever is shorter; null when neither fits the budget. */
+function linkText(text: string): { packed: boolean; value: string } | null {
+  const plain = encodeURIComponent(text).length;
+  if (plain <= 1000 && text.length <= MAX_TEXT) return { packed: false, value: text };
+  if (text.length > MAX_PACKED_TEXT) return null;
+  const packed = packText(text);
+  if (plain <= packed.length && plain <= TEXT_LINK_BUDGET && text.length <= MAX_TEXT) return { packed: false, value: text };
+  return packed.length <= TEXT_LINK_BUDGET ? { packed: true, value: packed } : null;
 }
 
 /** The query string for a state; defaults are left out, so links stay short. */
 export function writeUrlState(state: UrlState): string {
   const params = new URLSearchParams();
+  const cut: string[] = [];
   for (const [name, prop] of Object.entries(URL_SCHEMA) as [keyof UrlState, Prop<unknown>][]) {
     const value = prop.format(state[name]);
-    if (value !== prop.format(prop.fallback)) params.set(prop.key, value);
+    if (value === prop.format(prop.fallback)) continue;
+    if (!prop.packedKey) {
+      params.set(prop.key, value);
+      continue;
+    }
+    // A long text goes compressed; one too long even so is left out, and the link says so.
+    const inLink = linkText(value);
+    if (!inLink) cut.push(prop.key);
+    else params.set(inLink.packed ? prop.packedKey : prop.key, inLink.value);
   }
+  if (cut.length) params.set(CUT_KEY, cut.join(','));
   const s = params.toString();
   return s ? `?${s}` : '';
 }
