@@ -29,7 +29,7 @@ const FEATURES_SHOWN: [keyof ReturnType<typeof headFeatures>, string][] = [
   ['diagonalConcentration', 'diagonal concentration'],
   ['ownSegmentMass', 'inside own sentence'],
   ['blockConcentration', 'block concentration'],
-  ['entropy', 'row entropy (÷ ln n)'],
+  ['entropy', 'entropy (mean row entropy ÷ ln n; 0 focused, 1 even)'],
 ];
 
 /** The selected head's pattern type on this example, the features behind it, and the user's own labels. */
@@ -69,10 +69,12 @@ export function HeadPatternCard(p: Props) {
   const count = labels?.length ?? 0;
 
   return (
-    <section className="pattern-card" aria-label="Pattern type of this head" data-testid="pattern-card">
-      <p>
-        Pattern on this example: <strong data-testid="pattern-type">{shown}</strong> ({fitted ? 'fitted classifier' : 'rules'}). <span className="hint">{rules.reason}</span>
-      </p>
+    <details className="pattern-card" data-testid="pattern-card">
+      <summary>
+        Pattern here: <span className={`type-pill type-${shown.replace('+', '-')}`} data-testid="pattern-type">{shown}</span> <span className="muted">by the {fitted ? 'fitted classifier' : 'rules'} · features and your label</span>
+      </summary>
+      <div className="pattern-body" role="group" aria-label="Pattern type of this head">
+      <p className="hint">Rules: {rules.reason}.</p>
       <table className="features">
         <tbody>
           {FEATURES_SHOWN.map(([k, name]) => (
@@ -150,6 +152,7 @@ export function HeadPatternCard(p: Props) {
         )}
         {cv && <span data-testid="cv-accuracy">{cv}</span>}
       </div>
-    </section>
+      </div>
+    </details>
   );
 }

@@ -75,7 +75,7 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles }
           onChange={(e) => setText(e.target.value)}
           placeholder="owner/name@revision or bundled:name"
           spellCheck={false}
-          size={34}
+          size={26}
         />
         <datalist id="bundled-models">
           {bundled.map((m) => (
@@ -100,25 +100,30 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles }
           ))}
         </select>
       </label>
-      <details className="hub-host">
-        <summary>Hub host</summary>
-        <input name="hub-host" value={host} onChange={(e) => setHost(e.target.value)} spellCheck={false} size={28} />
-      </details>
       <button type="submit" disabled={busy}>
         Load
       </button>
-      <label className="file-button">
-        Open folder…
-        <input
-          type="file"
-          name="folder"
-          // @ts-expect-error: webkitdirectory is not in React's types
-          webkitdirectory=""
-          multiple
-          onChange={(e) => pickFiles(e.target.files)}
-        />
-      </label>
-      <span className="hint">or drop model files here</span>
+      <details className="hub-host menu">
+        <summary title="Hub host, or a model folder from your disk">More…</summary>
+        <div className="menu-list">
+          <label>
+            Hub host
+            <input name="hub-host" value={host} onChange={(e) => setHost(e.target.value)} spellCheck={false} size={28} />
+          </label>
+          <label className="file-button">
+            Open a model folder…
+            <input
+              type="file"
+              name="folder"
+              // @ts-expect-error: webkitdirectory is not in React's types
+              webkitdirectory=""
+              multiple
+              onChange={(e) => pickFiles(e.target.files)}
+            />
+          </label>
+          <span className="hint">or drop model files on this bar</span>
+        </div>
+      </details>
     </form>
   );
 }

@@ -16,6 +16,9 @@ interface Prop<T> {
 
 const MAX_TEXT = 4000;
 
+/** The sample the analyses, scores and sweeps start with (the first n dev examples). */
+export const DEFAULT_SAMPLE = 64;
+
 const text = (key: string, fallback: string): Prop<string> => ({
   key,
   fallback,
@@ -134,8 +137,17 @@ const sweepUrlProp: Prop<string> = {
   format: (v) => v,
 };
 
-export const PANELS = ['atlas', 'patterns', 'special', 'drift', 'masking'] as const;
+/** The side panels of the workspace, in tab order (see sidePanels.tsx). */
+export const PANELS = ['patterns', 'special', 'drift', 'masking', 'sweep'] as const;
 export type Panel = (typeof PANELS)[number];
+
+/** The open side panel; `atlas` (older links, when the grid was a tab of its own) opens the first. */
+const panelProp: Prop<Panel> = {
+  key: 'panel',
+  fallback: 'patterns',
+  parse: (raw) => (raw === 'atlas' ? 'patterns' : (PANELS as readonly string[]).includes(raw) ? (raw as Panel) : null),
+  format: (v) => v,
+};
 
 export const URL_SCHEMA = {
   model: model('model', 'bundled:micro-bert-sst2'),
@@ -154,10 +166,11 @@ export const URL_SCHEMA = {
   mask: maskProp,
   layersOff: layersProp,
   disableMode: oneOf('mode', ['zero', 'uniform'] as const, 'zero'),
-  panel: oneOf('panel', PANELS, 'atlas'),
+  panel: panelProp,
   task: oneOf('task', Object.keys(GLUE_TASKS), 'sst2'),
-  /** Examples of the task's dev set the analyses and scores use: the first n, 0 = all. */
-  sampleSize: integer('n', 0, 0, 100000),
+  /** Examples of the task's dev set the analyses and scores use: the first n, 0 = all. A small
+   * sample by default, so a first run takes seconds; "all" is one click away. */
+  sampleSize: integer('n', DEFAULT_SAMPLE, 0, 100000),
   classroom: flag('classroom'),
   sweepUrl: sweepUrlProp,
 };

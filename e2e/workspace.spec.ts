@@ -1,0 +1,98 @@
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { ARTIFACTS, cellCentre, DEFAULT_MODEL, gridIsDrawn } from './helpers';
+
+const { layers: L, heads: H } = DEFAULT_MODEL;
+
+async function ready(page: Page) {
+  await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
+  await gridIsDrawn(page, L, H);
+}
+
+/** The element's box lies wholly inside the viewport (after its pane, not the page, scrolls to it). */
+async function inViewport(page: Page, locator: Locator, what: string) {
+  await expect(locator, what).toBeVisible();
+  await locator.scrollIntoViewIfNeeded();
+  const box = (await locator.boundingBox())!;
+  const { width, height } = page.viewportSize()!;
+  expect(box.x, `${what}: left edge`).toBeGreaterThanOrEqual(0);
+  expect(box.y, `${what}: top edge`).toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width, `${what}: right edge`).toBeLessThanOrEqual(width + 0.5);
+  expect(box.y + box.height, `${what}: bottom edge`).toBeLessThanOrEqual(height + 0.5);
+}
+
+/** The page itself does not scroll, in either direction. */
+async function noPageScroll(page: Page) {
+  const m = await page.evaluate(() => ({ sh: document.scrollingElement!.scrollHeight, sw: document.scrollingElement!.scrollWidth, h: innerHeight, w: innerWidth, y: scrollY }));
+  expect(m.sh, 'page height').toBeLessThanOrEqual(m.h);
+  expect(m.sw, 'page width').toBeLessThanOrEqual(m.w);
+  expect(m.y).toBe(0);
+}
+
+for (const [width, height] of [[1280, 720], [1920, 1080], [1024, 768]]) {
+  test(`workspace at ${width} × ${height}: grid, head detail and every side panel on one screen; a toggle updates the delta without scrolling`, async ({ page }) => {
+    await page.setViewportSize({ width, height });
+    await page.goto('/?a=the+movie+was+not+good+,+but+the+actors+were+great+.&n=64');
+    await ready(page);
+    await noPageScroll(page);
+
+    // Select a head, open the masking panel.
+    const c = await cellCentre(page, 1, 2);
+    await page.mouse.click(c.x, c.y);
+    await expect(page.getByRole('heading', { name: 'Head 2-3' })).toBeVisible();
+    await page.locator('button[name="panel-masking"]').click();
+    await expect(page.getByTestId('masking-progress')).toContainText('baseline 64/64', { timeout: 120_000 });
+    const grid = page.getByTestId('attention-grid');
+    const detail = page.getByTestId('head-detail');
+    const scores = page.getByTestId('task-scores');
+    for (const [what, el] of [['grid', grid], ['head detail', detail], ['score table', scores]] as const) await inViewport(page, el, what);
+    await noPageScroll(page);
+
+    // Switch head 4-1 off in the grid: the masked score and its delta appear, in view, with no scrolling.
+    const off = await cellCentre(page, 3, 0);
+    await page.keyboard.down('Shift');
+    await page.mouse.click(off.x, off.y);
+    await page.keyboard.up('Shift');
+    await expect(page.getByTestId('mask-count')).toContainText('1 head and 0 layers off');
+    await expect(page.getByTestId('masking-progress')).toContainText('masked 64/64', { timeout: 120_000 });
+    await expect(page.getByTestId('score-delta')).toHaveText(/^[+-]\d\.\d{3} \[[+-]?\d\.\d{3}, [+-]?\d\.\d{3}\]$/);
+    await inViewport(page, page.getByTestId('score-delta'), 'score delta');
+    await inViewport(page, page.getByTestId('delta-card'), 'delta card with its legend');
+    for (const [what, el] of [['grid', grid], ['head detail', detail], ['score table', scores]] as const) await inViewport(page, el, what);
+    await noPageScroll(page);
+    await page.screenshot({ path: `${ARTIFACTS}/workspace-${width}x${height}-mask.png` });
+    // Switched back on (X on the focused grid's selection moves it to 4-1 first): the delta goes.
+    await page.keyboard.down('Shift');
+    await page.mouse.click(off.x, off.y);
+    await page.keyboard.up('Shift');
+    await expect(page.getByTestId('score-delta')).toHaveCount(0);
+    await noPageScroll(page);
+
+    // Every other side panel, with its results: in view beside the grid and the head.
+    await page.locator('button[name="panel-patterns"]').click();
+    await page.locator('button[name="analysis-run"]').click();
+    await expect(page.getByTestId('analysis-summary')).toContainText('64 SST-2 dev examples', { timeout: 120_000 });
+    const panels: [string, string][] = [['patterns', 'layer-shares'], ['special', 'special-sep'], ['drift', 'drift-table']];
+    for (const [panel, content] of panels) {
+      await page.locator(`button[name="panel-${panel}"]`).click();
+      const el = page.getByTestId(content);
+      await el.scrollIntoViewIfNeeded();
+      for (const [what, x] of [['grid', grid], ['head detail', detail], [content, el]] as const) await inViewport(page, x, `${panel}: ${what}`);
+      await noPageScroll(page);
+      await page.screenshot({ path: `${ARTIFACTS}/workspace-${width}x${height}-${panel}.png` });
+    }
+    await page.locator('button[name="panel-sweep"]').click();
+    await page.locator('select[name="sweep-kind"]').selectOption('layers');
+    await page.locator('button[name="sweep-run"]').click();
+    await expect(page.getByTestId('sweep-summary')).toContainText(`${L} runs`, { timeout: 120_000 });
+    for (const [what, x] of [['grid', grid], ['head detail', detail], ['sweep map', page.getByTestId('sweep-map')]] as const) await inViewport(page, x, `sweep: ${what}`);
+    await noPageScroll(page);
+    await page.screenshot({ path: `${ARTIFACTS}/workspace-${width}x${height}-sweep.png` });
+
+    // The side panel collapses, and the head detail takes the room.
+    const before = (await detail.boundingBox())!;
+    await page.locator('button[name="panel-collapse"]').click();
+    await expect.poll(async () => (await page.locator('.pane-detail').boundingBox())!.width).toBeGreaterThan(before.width);
+    await page.locator('button[name="panel-expand"]').click();
+    await expect(page.getByTestId('sweep-map')).toBeVisible();
+  });
+}
