@@ -45,3 +45,15 @@ export async function loadModel(page: Page, model: string, format = 'auto') {
   await page.locator('select[name="format"]').selectOption(format);
   await page.getByRole('button', { name: 'Load' }).click();
 }
+
+/** Opens the selected head's pattern card (features and the user's label), if it is closed. */
+export async function openPatternCard(page: Page) {
+  const card = page.getByTestId('pattern-card');
+  if (!(await card.evaluate((d: HTMLDetailsElement) => d.open))) await card.locator('summary').click();
+}
+
+/** Opens the menu that holds a button (e.g. an Export menu), if it is closed. */
+export async function openMenuOf(page: Page, button: string) {
+  const menu = page.locator(`details.menu:has(button[name="${button}"])`);
+  if (!(await menu.evaluate((d: HTMLDetailsElement) => d.open))) await menu.locator('summary').click();
+}

@@ -7,7 +7,7 @@ const card = JSON.parse(readFileSync(new URL('../public/models/micro-bert-sst2/m
 const { layers: L, heads: H } = DEFAULT_MODEL;
 
 test('live masking: the baseline equals the model card, and switching off the last layer’s heads moves the score', async ({ page }) => {
-  await page.goto('/?panel=masking');
+  await page.goto('/?panel=masking&n=0');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   const scores = page.getByTestId('task-scores');
   await expect(page.getByTestId('masking-progress')).toContainText(`baseline ${card.examples}/${card.examples}`, { timeout: 120_000 });
@@ -19,7 +19,7 @@ test('live masking: the baseline equals the model card, and switching off the la
   const bits: number[] = Array.from({ length: L * H }, (_, i) => (i >= (L - 1) * H ? 1 : 0));
   const bytes = Array.from({ length: Math.ceil(bits.length / 8) }, (_, b) => bits.slice(b * 8, b * 8 + 8).reduce((v, bit, k) => v | (bit << k), 0));
   const mask = `${L}x${H}.${Buffer.from(bytes).toString('base64url')}`;
-  await page.goto(`/?panel=masking&mode=uniform&mask=${mask}`);
+  await page.goto(`/?panel=masking&n=0&mode=uniform&mask=${mask}`);
   await expect(page.getByTestId('mask-count')).toContainText(`${H} heads and 0 layers off`);
   await expect(page.getByTestId('masking-progress')).toContainText(`masked ${card.examples}/${card.examples}`, { timeout: 120_000 });
   const delta = await page.getByTestId('score-delta').textContent();
@@ -36,13 +36,13 @@ test('live masking: the baseline equals the model card, and switching off the la
   await expect(page.locator('textarea[name="text-a"]')).toHaveValue(text.split(' / ')[0]);
 
   // A reload shows the stored scores at once (IndexedDB), without evaluating again.
-  await page.goto(`/?panel=masking&mode=uniform&mask=${mask}`);
+  await page.goto(`/?panel=masking&n=0&mode=uniform&mask=${mask}`);
   await expect(page.getByTestId('masking-progress')).toContainText(`masked ${card.examples}/${card.examples}`);
   await expect(page.getByTestId('score-delta')).toHaveText(delta!);
 });
 
 test('a head sweep pauses, survives a reload, resumes, completes with layers × heads cells, and its exported JSON imports to the same map', async ({ page }) => {
-  await page.goto('/?panel=masking');
+  await page.goto('/?panel=sweep&n=0');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   await page.locator('button[name="sweep-run"]').click();
   await expect(page.getByTestId('sweep-progress')).toContainText(new RegExp(`^[3-9] of ${L * H + 1} runs`));
@@ -69,7 +69,7 @@ test('a head sweep pauses, survives a reload, resumes, completes with layers × 
   expect(json.format).toBe('head-atlas-sweep');
   expect(json.runs).toHaveLength(L * H);
   // Imported into a fresh page (another task's view), the file draws the same map.
-  await page.goto('/?panel=masking&task=mrpc');
+  await page.goto('/?panel=sweep&n=0&task=mrpc');
   await page.locator('input[name="sweep-import"]').setInputFiles(file);
   await expect(page.getByTestId('sweep-summary')).toContainText('Imported from');
   expect(await page.getByTestId('sweep-map').locator('td').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')))).toEqual(values);
@@ -84,7 +84,7 @@ test('the command-line sweep and the browser sweep give identical scores', async
     execFileSync('node', ['scripts/sweep.mjs', '--model', 'public/models/micro-bert-sst2', '--task', 'sst2', '--n', '64', '--kind', 'layers', '--mode', 'uniform', '--backend', backend, '--threads', '1', '--out', out, ...extra], { stdio: 'pipe' });
     return JSON.parse(readFileSync(out, 'utf8'));
   };
-  await page.goto('/?panel=masking&n=64&mode=uniform');
+  await page.goto('/?panel=sweep&n=64&mode=uniform');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   await page.locator('select[name="sweep-kind"]').selectOption('layers');
   await page.locator('button[name="sweep-run"]').click();
@@ -103,7 +103,7 @@ test('the command-line sweep and the browser sweep give identical scores', async
 });
 
 test('Run again on a complete sweep keeps the old one until the new one completes: paused, it shows again, after a reload too', async ({ page }) => {
-  await page.goto('/?panel=masking&n=64');
+  await page.goto('/?panel=sweep&n=64');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   const run = page.locator('button[name="sweep-run"]');
   const summary = page.getByTestId('sweep-summary');

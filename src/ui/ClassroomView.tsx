@@ -2,7 +2,8 @@ import { useMemo, type ReactNode } from 'react';
 import { headMap, type HeadRef } from '../analysis/attentionView';
 import { classifyByRules, headFeatures } from '../analysis/patterns';
 import type { ModelInfo, RunResult } from '../engine/client';
-import { HeadDetail, type DetailOptions } from './HeadDetail';
+import { ColorLegend } from './ColorLegend';
+import { detailTitle, HeadDetail, type DetailOptions } from './HeadDetail';
 import { HeadStrip } from './HeadStrip';
 import type { UrlState } from './urlState';
 import type { LoadState } from './useEngine';
@@ -69,16 +70,20 @@ export function ClassroomView({ state, setState, model, result, loading, predict
           hide={state.hide}
           renormalise={state.renormalise}
           onOptions={(change: Partial<DetailOptions>) => setState((s) => ({ ...s, ...change }))}
-          badge={type && <span className={`type-pill type-${type.replace('+', '-')}`}>{type}</span>}
         />
       </div>
       <aside className="classroom-side" aria-label="About this view">
+        <div className="classroom-head">
+          <h2>{detailTitle(selected, state.aggregation)}</h2>
+          {type && state.aggregation === 'head' && <span className={`type-pill type-${type.replace('+', '-')}`}>{type}</span>}
+        </div>
         {caption && <div className="lesson-caption-slot">{caption}</div>}
         <section className="classroom-text" aria-label="Sentences">
           <p>{state.textA}</p>
           {state.textB && <p className="sentence-b">{state.textB}</p>}
         </section>
         {prediction}
+        <ColorLegend title="attention" width={big ? 260 : 200} large />
         <p className="classroom-keys">↑ ↓ ← → move between heads · L heatmap / lines · Esc leaves</p>
       </aside>
     </main>

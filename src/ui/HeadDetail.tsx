@@ -20,7 +20,7 @@ interface Props extends DetailOptions {
   selected: HeadRef;
   /** Label sizes (classroom mode asks for 18 px and up). */
   fonts?: Partial<LabelFonts>;
-  /** Classroom mode: no option toolbar, a larger legend. */
+  /** Classroom mode: the map alone (its title and legend are in the caption column). */
   large?: boolean;
   onOptions(change: Partial<DetailOptions>): void;
   /** Buttons beside the title (switch off, export). */
@@ -51,7 +51,11 @@ export function HeadDetail(props: Props) {
   useLayoutEffect(() => {
     const el = fit.current;
     if (!el) return;
-    const measure = () => setRoom({ width: el.clientWidth, height: el.clientHeight });
+    const measure = () => {
+      const cs = getComputedStyle(el);
+      const px = (v: string) => parseFloat(v) || 0;
+      setRoom({ width: el.clientWidth - px(cs.paddingLeft) - px(cs.paddingRight), height: el.clientHeight - px(cs.paddingTop) - px(cs.paddingBottom) });
+    };
     const observer = new ResizeObserver(measure);
     observer.observe(el);
     measure();
@@ -88,11 +92,13 @@ export function HeadDetail(props: Props) {
 
   return (
     <section className={`head-detail${large ? ' large' : ''}`} aria-label="Head detail">
-      <div className="detail-head">
-        <h2>{detailTitle(props.selected, aggregation)}</h2>
-        {props.badge}
-        {props.actions}
-      </div>
+      {!large && (
+        <div className="detail-head">
+          <h2>{detailTitle(props.selected, aggregation)}</h2>
+          {props.badge}
+          {props.actions}
+        </div>
+      )}
       {!large && (
         <div className="detail-toolbar" role="toolbar" aria-label="Head detail options">
           <label>
@@ -167,10 +173,12 @@ export function HeadDetail(props: Props) {
           )}
         </div>
       </div>
-      <div className="detail-foot">
-        <ColorLegend title="attention" width={large ? 200 : 120} large={large} />
-        {view === 'lines' && !large && <span className="muted">Lines: opacity = weight; hover a token to see only its lines.</span>}
-      </div>
+      {!large && (
+        <div className="detail-foot">
+          <ColorLegend title="attention" width={120} />
+          {view === 'lines' && <span className="muted">Lines: opacity = weight; hover a token to see only its lines.</span>}
+        </div>
+      )}
     </section>
   );
 }

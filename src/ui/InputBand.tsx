@@ -28,7 +28,7 @@ export function InputBand({ textA, textB, onText, onError, encoding, maxLength, 
             B
           </span>
           <span className="sr-only">Sentence B (optional)</span>
-          <textarea name="text-b" value={textB} rows={1} placeholder="optional second sentence, for pair tasks" onChange={(e) => onText(textA, e.target.value)} />
+          <textarea name="text-b" value={textB} rows={1} placeholder="optional, for pair tasks" onChange={(e) => onText(textA, e.target.value)} />
         </label>
         <ExamplesMenu onPick={onText} onError={onError} />
         <div className="prediction-slot">{prediction}</div>

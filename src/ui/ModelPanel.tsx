@@ -67,7 +67,7 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles }
       onDrop={onDrop}
     >
       <label>
-        Model
+        <span className="label-text">Model</span>
         <input
           name="model"
           list="bundled-models"
@@ -91,7 +91,7 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles }
         </datalist>
       </label>
       <label>
-        Weights
+        <span className="label-text">Weights</span>
         <select name="format" value={fmt} onChange={(e) => setFmt(e.target.value as WeightChoice)}>
           {Object.entries(WEIGHT_CHOICES).map(([value, choice]) => (
             <option key={value} value={value}>
