@@ -42,7 +42,8 @@ test('live masking: the baseline equals the model card, and switching off the la
 });
 
 test('a head sweep pauses, survives a reload, resumes, completes with layers × heads cells, and its exported JSON imports to the same map', async ({ page }) => {
-  await page.goto('/?panel=sweep&n=0');
+  // 200 examples: slow enough to reload in the middle of, fast enough on a busy machine.
+  await page.goto('/?panel=sweep&n=200');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   await page.locator('button[name="sweep-run"]').click();
   await expect(page.getByTestId('sweep-progress')).toContainText(new RegExp(`^[3-9] of ${L * H + 1} runs`));
@@ -69,7 +70,7 @@ test('a head sweep pauses, survives a reload, resumes, completes with layers × 
   expect(json.format).toBe('head-atlas-sweep');
   expect(json.runs).toHaveLength(L * H);
   // Imported into a fresh page (another task's view), the file draws the same map.
-  await page.goto('/?panel=sweep&n=0&task=mrpc');
+  await page.goto('/?panel=sweep&n=200&task=mrpc');
   await page.locator('input[name="sweep-import"]').setInputFiles(file);
   await expect(page.getByTestId('sweep-summary')).toContainText('Imported from');
   expect(await page.getByTestId('sweep-map').locator('td').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')))).toEqual(values);

@@ -94,7 +94,16 @@ export function HeadDetail(props: Props) {
     <section className={`head-detail${large ? ' large' : ''}`} aria-label="Head detail">
       {!large && (
         <div className="detail-head">
-          <h2>{detailTitle(props.selected, aggregation)}</h2>
+          <h2>
+            {aggregation === 'head' ? (
+              <>
+                Head {props.selected.layer + 1}-{props.selected.head + 1}
+                <span className="title-more"> (layer {props.selected.layer + 1}, head {props.selected.head + 1})</span>
+              </>
+            ) : (
+              detailTitle(props.selected, aggregation)
+            )}
+          </h2>
           {props.badge}
           {props.actions}
         </div>
@@ -105,8 +114,8 @@ export function HeadDetail(props: Props) {
             Show
             <select name="aggregation" value={aggregation} onChange={(e) => props.onOptions({ aggregation: e.target.value as Aggregation })}>
               <option value="head">this head</option>
-              <option value="layer">mean over layer {props.selected.layer + 1}</option>
-              <option value="all">mean over all heads</option>
+              <option value="layer">layer {props.selected.layer + 1} mean</option>
+              <option value="all">all heads mean</option>
             </select>
           </label>
           <label>
@@ -123,11 +132,8 @@ export function HeadDetail(props: Props) {
             <input type="checkbox" name="hide-sep" checked={hide.includes('sep')} onChange={(e) => props.onOptions({ hide: toggle(hide, 'sep', e.target.checked) })} /> hide [SEP]
           </label>
           <label className="check" title={rowSums}>
-            <input type="checkbox" name="renormalise" checked={renormalise} disabled={!hiding} onChange={(e) => props.onOptions({ renormalise: e.target.checked })} /> renormalise rows
+            <input type="checkbox" name="renormalise" checked={renormalise} disabled={!hiding} onChange={(e) => props.onOptions({ renormalise: e.target.checked })} /> renormalise
           </label>
-          <span className="muted" title="Rows: the token that attends (from). Columns: the token attended to. Hover a cell for its weight, a token for its row and column.">
-            rows attend → columns
-          </span>
         </div>
       )}
       {hiding && !large && <p className="row-sums" data-testid="row-sums">{rowSums}</p>}
@@ -176,6 +182,9 @@ export function HeadDetail(props: Props) {
       {!large && (
         <div className="detail-foot">
           <ColorLegend title="attention" width={120} />
+          <span className="muted" title="Rows: the token that attends (from). Columns: the token attended to. Hover a cell for its weight, a token for its row and column.">
+            rows attend → columns
+          </span>
           {view === 'lines' && <span className="muted">Lines: opacity = weight; hover a token to see only its lines.</span>}
         </div>
       )}

@@ -151,10 +151,12 @@ export function MaskingPanel({ client, model, state, setState, report, masks, vi
         </p>
       )}
       {modelFits && !task.regression && (
+        <details className="label-mapping-menu">
+          <summary>
+            Outputs → {task.name} labels: {mapping.map((cls, output) => `${model.shape.labels?.[output] ?? `LABEL_${output}`} → ${task.classNames[cls]}`).join(', ')}
+          </summary>
         <div className="label-mapping" role="group" aria-label="Label mapping">
-          <span>
-            Outputs → {task.name} labels. <span className="hint">{mappingEdit ? 'Edited by you.' : auto.note}</span>
-          </span>
+          <span className="hint">{mappingEdit ? 'Edited by you.' : auto.note}</span>
           {mapping.map((cls, output) => (
             <label key={output}>
               {model.shape.labels?.[output] ?? `LABEL_${output}`} →
@@ -168,6 +170,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks, vi
             </label>
           ))}
         </div>
+        </details>
       )}
       {view === 'mask' && hint && <p className="notice" role="status">{hint}</p>}
       {view === 'mask' && baseline && sample && (
