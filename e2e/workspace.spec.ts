@@ -96,3 +96,20 @@ for (const [width, height] of [[1280, 720], [1920, 1080], [1024, 768]]) {
     await expect(page.getByTestId('sweep-map')).toBeVisible();
   });
 }
+
+test('the sentence box grows with its text (up to five lines, then it scrolls inside), and the page still does not scroll', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.goto('/');
+  await ready(page);
+  const box = page.locator('textarea[name="text-a"]');
+  const oneLine = (await box.boundingBox())!.height;
+  await box.fill('the movie was not good , but the actors were great . '.repeat(3));
+  await expect.poll(async () => (await box.boundingBox())!.height).toBeGreaterThan(oneLine * 1.8);
+  // All of a three-line text shows: nothing is cut off.
+  expect(await box.evaluate((t: HTMLTextAreaElement) => t.scrollHeight - t.clientHeight)).toBeLessThanOrEqual(1);
+  await box.fill('the movie was not good , but the actors were great . '.repeat(30));
+  const tall = (await box.boundingBox())!.height;
+  expect(tall).toBeLessThan(oneLine * 6);
+  await noPageScroll(page);
+  await gridIsDrawn(page, L, H);
+});
