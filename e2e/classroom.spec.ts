@@ -41,6 +41,10 @@ for (const [width, height] of [[1280, 720], [1920, 1080]]) {
     // Keyboard only: the next head, lines and back, the map stays on screen.
     await page.keyboard.press('ArrowDown');
     await expect(page.getByRole('heading', { name: 'Head 3-2' })).toBeVisible();
+    await page.keyboard.press(']');
+    await expect(page.getByRole('heading', { name: 'Head 3-3' })).toBeVisible();
+    await page.keyboard.press('[');
+    await expect(page.getByRole('heading', { name: 'Head 3-2' })).toBeVisible();
     await page.keyboard.press('l');
     await expect(page.getByTestId('head-detail')).toHaveAttribute('data-view', 'lines');
     await page.keyboard.press('l');

@@ -137,7 +137,8 @@ export function App() {
       if (e.key === 'Escape') return setState((s) => ({ ...s, classroom: false }));
       if (e.key === 'l' || e.key === 'L') return setState((s) => ({ ...s, view: s.view === 'map' ? 'lines' : 'map' }));
       const from = state.head ? { layer: state.head.layer - 1, head: state.head.head - 1 } : { layer: 0, head: 0 };
-      const next = moveSelection(model.shape, from, e.key);
+      // [ and ] also step through the layer's heads (arrows left and right may belong to lesson steps).
+      const next = moveSelection(model.shape, from, e.key === '[' ? 'ArrowLeft' : e.key === ']' ? 'ArrowRight' : e.key);
       if (next) {
         e.preventDefault();
         setState((s) => ({ ...s, head: { layer: next.layer + 1, head: next.head + 1 } }));

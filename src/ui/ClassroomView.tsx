@@ -84,7 +84,7 @@ export function ClassroomView({ state, setState, model, result, loading, predict
         </section>
         {prediction}
         <ColorLegend title="attention" width={big ? 260 : 200} large />
-        <p className="classroom-keys">↑ ↓ ← → move between heads · L heatmap / lines · Esc leaves</p>
+        <p className="classroom-keys">↑ ↓ layer · ← → or [ ] head · L heatmap / lines · Esc leaves</p>
       </aside>
     </main>
   );
