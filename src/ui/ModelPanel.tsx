@@ -92,7 +92,7 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles }
       </label>
       <label>
         <span className="label-text">Weights</span>
-        <select name="format" value={fmt} onChange={(e) => setFmt(e.target.value as WeightChoice)}>
+        <select name="format" title="Weights: which file and precision to load" value={fmt} onChange={(e) => setFmt(e.target.value as WeightChoice)}>
           {Object.entries(WEIGHT_CHOICES).map(([value, choice]) => (
             <option key={value} value={value}>
               {choice.label}

@@ -17,7 +17,7 @@ export function BackendControl({ choice, backend, model, onBackend }: { choice: 
     <div className="backend-control">
       <label>
         <span className="label-text">Run on</span>
-        <select name="backend" value={choice} onChange={(e) => onBackend(e.target.value as BackendChoice)}>
+        <select name="backend" title="Run on: WebGPU, WASM, or auto (WebGPU where the browser has it)" value={choice} onChange={(e) => onBackend(e.target.value as BackendChoice)}>
           <option value="auto">auto</option>
           <option value="webgpu">WebGPU</option>
           <option value="wasm">WASM</option>
