@@ -41,6 +41,8 @@ for (const [width, height] of [[1280, 720], [1920, 1080], [1024, 768]]) {
     await expect(page.getByRole('heading', { name: 'Head 2-3' })).toBeVisible();
     await page.locator('button[name="panel-masking"]').click();
     await expect(page.getByTestId('masking-progress')).toContainText('baseline 64/64', { timeout: 120_000 });
+    // A small sample by default; all of it one click away, with the time it would take at the speed just measured.
+    await expect(page.locator('button[name="sample-size-all"]')).toHaveText(/^Use all 872 \(≈ (\d+ s|\d+ min( \d+ s)?)\)$/);
     const grid = page.getByTestId('attention-grid');
     const detail = page.getByTestId('head-detail');
     const scores = page.getByTestId('task-scores');
@@ -82,6 +84,7 @@ for (const [width, height] of [[1280, 720], [1920, 1080], [1024, 768]]) {
     }
     await page.locator('button[name="panel-sweep"]').click();
     await page.locator('select[name="sweep-kind"]').selectOption('layers');
+    await expect(page.getByTestId('sweep-estimate')).toHaveText(new RegExp(`^${L + 1} runs of 64 examples: ≈ \\d+ (s|min)`));
     await page.locator('button[name="sweep-run"]').click();
     await expect(page.getByTestId('sweep-summary')).toContainText(`${L} runs`, { timeout: 120_000 });
     for (const [what, x] of [['grid', grid], ['head detail', detail], ['sweep map', page.getByTestId('sweep-map')]] as const) await inViewport(page, x, `sweep: ${what}`);

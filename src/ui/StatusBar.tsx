@@ -26,8 +26,9 @@ export function BackendControl({ choice, backend, model, onBackend }: { choice: 
       <span className={`backend-in-use${running ? ` on-${running}` : ''}`} data-backend={running ?? ''} title={fallback ?? undefined}>
         {backend ? (
           <>
-            running on <strong>{running === 'webgpu' ? 'WebGPU' : 'WASM'}</strong>
-            {running === 'wasm' && ` (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`}
+            <span className="wide-only">running on </span>
+            <strong>{running === 'webgpu' ? 'WebGPU' : 'WASM'}</strong>
+            {running === 'wasm' && <span className="wide-only">{` (${backend.threads} thread${backend.threads === 1 ? '' : 's'})`}</span>}
           </>
         ) : (
           'starting the engine…'
