@@ -116,3 +116,22 @@ test('the sentence box grows with its text (up to five lines, then it scrolls in
   await noPageScroll(page);
   await gridIsDrawn(page, L, H);
 });
+
+test('with room under the grid, the hover card docks there instead of covering the maps', async ({ page }) => {
+  await page.setViewportSize({ width: 1920, height: 1080 });
+  await page.goto('/?head=2-2');
+  await ready(page);
+  const card = page.getByTestId('docked-card');
+  await expect(card).toContainText(/selected2-2 · max/);
+  const c = await cellCentre(page, 0, 0);
+  await page.mouse.move(c.x, c.y);
+  await expect(page.getByRole('tooltip')).toContainText(/^1-1 · max [01]\.\d\d · entropy \d\.\d\d/);
+  await expect(card).toContainText('hovered');
+  await expect(page.locator('.hover-card')).toHaveCount(0);
+  const pane = (await page.locator('.pane-grid .pane-body').boundingBox())!;
+  const box = (await card.boundingBox())!;
+  expect(box.y + box.height).toBeLessThanOrEqual(pane.y + pane.height);
+  const grid = (await page.getByTestId('attention-grid').boundingBox())!;
+  expect(box.y).toBeGreaterThanOrEqual(grid.y + grid.height);
+  await page.screenshot({ path: `${ARTIFACTS}/workspace-1920x1080-docked-card.png` });
+});

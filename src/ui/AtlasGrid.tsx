@@ -37,6 +37,7 @@ export function AtlasGrid(props: Props) {
   const [size, setSize] = useState({ width: 400, height: 400 });
   const [hovered, setHovered] = useState<{ ref: HeadRef; x: number; y: number } | null>(null);
   const layout = fitGrid(layers, heads, size.width, size.height);
+  const docked = size.height - layout.height >= 96;
 
   useLayoutEffect(() => {
     const el = wrap.current;
@@ -117,12 +118,19 @@ export function AtlasGrid(props: Props) {
             else props.onOpen(ref);
           }}
         />
-        {hovered && (
+        {hovered && !docked && (
           <div className="hover-card" role="tooltip" style={{ left: Math.max(0, Math.min(hovered.x + 12, layout.width - 220)), top: hovered.y + 60 > layout.height ? Math.max(0, hovered.y - 64) : hovered.y + 12 }}>
             {props.describe(hovered.ref)}
           </div>
         )}
       </div>
+      {docked && (hovered || selected) && (
+        // With room under the grid, the card docks there instead of covering the maps.
+        <div className="docked-card" data-testid="docked-card" style={{ top: layout.height + 10, width: Math.max(240, Math.min(layout.width, 420)) }}>
+          <span className="muted">{hovered ? 'hovered' : 'selected'}</span>
+          <p role={hovered ? 'tooltip' : undefined}>{props.describe(hovered ? hovered.ref : selected!)}</p>
+        </div>
+      )}
       <p className="sr-only" aria-live="polite">
         {selected ? `Selected head ${selected.layer + 1}-${selected.head + 1}. ${props.describe(selected)}` : ''}
       </p>
