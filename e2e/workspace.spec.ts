@@ -55,6 +55,7 @@ for (const [width, height] of [[1280, 720], [1920, 1080], [1024, 768]]) {
     await page.mouse.click(off.x, off.y);
     await page.keyboard.up('Shift');
     await expect(page.getByTestId('mask-count')).toContainText('1 head and 0 layers off');
+    await expect(page.getByTestId('status-mask')).toHaveText('1 head and 0 layers switched off (output zero)');
     await expect(page.getByTestId('masking-progress')).toContainText('masked 64/64', { timeout: 120_000 });
     await expect(page.getByTestId('score-delta')).toHaveText(/^[+-]\d\.\d{3} \[[+-]?\d\.\d{3}, [+-]?\d\.\d{3}\]$/);
     await inViewport(page, page.getByTestId('score-delta'), 'score delta');

@@ -20,6 +20,8 @@ import { checkAgainstShape, readUrlState, writeUrlState, type UrlState } from '.
 import { useEngine, type BackendChoice } from './useEngine';
 import { moveSelection } from './gridLayout';
 
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
 interface MaskFill {
   position: number;
   tokens: string[];
@@ -295,7 +297,13 @@ export function App() {
           }
         />
       </main>
-      <StatusBar backend={backend} model={model} loading={loading} onCancel={cancelLoad} computing={running} />
+      <StatusBar backend={backend} model={model} loading={loading} onCancel={cancelLoad} computing={running}>
+        {(headKeep?.includes(0) || layerKeep) && (
+          <span className="num" data-testid="status-mask">
+            {count(headKeep?.filter((k) => k === 0).length ?? 0, 'head')} and {count(state.layersOff.length, 'layer')} switched off ({state.disableMode === 'zero' ? 'output zero' : 'attend evenly'})
+          </span>
+        )}
+      </StatusBar>
     </div>
   );
 }

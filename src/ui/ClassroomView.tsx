@@ -83,7 +83,7 @@ export function ClassroomView({ state, setState, model, result, loading, predict
           {state.textB && <p className="sentence-b">{state.textB}</p>}
         </section>
         {prediction}
-        <ColorLegend title="attention" width={big ? 260 : 200} large />
+        {state.view === 'map' ? <ColorLegend title="attention" width={big ? 260 : 200} large /> : <p className="classroom-keys">Lines: opacity = weight.</p>}
         <p className="classroom-keys">↑ ↓ layer · ← → or [ ] head · L heatmap / lines · Esc leaves</p>
       </aside>
     </main>

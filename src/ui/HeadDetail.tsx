@@ -181,11 +181,16 @@ export function HeadDetail(props: Props) {
       </div>
       {!large && (
         <div className="detail-foot">
-          <ColorLegend title="attention" width={120} />
-          <span className="muted" title="Rows: the token that attends (from). Columns: the token attended to. Hover a cell for its weight, a token for its row and column.">
-            rows attend → columns
-          </span>
-          {view === 'lines' && <span className="muted">Lines: opacity = weight; hover a token to see only its lines.</span>}
+          {view === 'map' ? (
+            <>
+              <ColorLegend title="attention" width={120} />
+              <span className="muted" title="Rows: the token that attends (from). Columns: the token attended to. Hover a cell for its weight, a token for its row and column.">
+                rows attend → columns
+              </span>
+            </>
+          ) : (
+            <span className="muted">Lines: from each attending token (left) to the tokens it attends to (right); opacity = weight. Hover a token to see only its lines.</span>
+          )}
         </div>
       )}
     </section>
