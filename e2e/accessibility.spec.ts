@@ -26,7 +26,9 @@ test('axe-core: no serious or critical violations in the workspace with each sid
     if (panel === 'masking') await expect(page.getByTestId('task-scores')).toBeVisible({ timeout: 120_000 });
     expect(await seriousViolations(page), `panel ${panel}`).toEqual([]);
   }
-  // Open menus and the pattern card are checked too.
+  // The lines view, open menus and the pattern card are checked too.
+  await page.locator('select[name="view"]').selectOption('lines');
+  expect(await seriousViolations(page), 'lines view').toEqual([]);
   await page.getByTestId('pattern-card').locator('summary').click();
   await page.locator('details.hub-host > summary').click();
   expect(await seriousViolations(page), 'menus open').toEqual([]);
