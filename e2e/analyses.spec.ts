@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { HUB } from '../playwright.config';
-import { ARTIFACTS, DEFAULT_MODEL } from './helpers';
+import { ARTIFACTS, DEFAULT_MODEL, openPatternCard } from './helpers';
 
 const { layers: L, heads: H } = DEFAULT_MODEL;
 
@@ -76,6 +76,7 @@ test('a head’s pattern type with its features; the user’s labels persist, ex
   await expect(page.getByTestId('pattern-rules')).toContainText('The rules say');
   const labelAs = async (head: string, type: string) => {
     await page.goto(`/?a=the+cat+sat+on+the+mat+.&head=${head}`);
+    await openPatternCard(page);
     await page.locator('select[name="pattern-label"]').selectOption(type);
     // Stored before the next navigation.
     await expect(page.getByTestId('label-count')).toHaveAttribute('aria-busy', 'false');
@@ -85,6 +86,7 @@ test('a head’s pattern type with its features; the user’s labels persist, ex
   await labelAs('2-1', 'vertical');
   await labelAs('2-2', 'diagonal');
   await page.reload();
+  await openPatternCard(page);
   await expect(page.getByTestId('label-count')).toHaveText('4 labels');
   await expect(page.locator('select[name="pattern-label"]')).toHaveValue('diagonal');
   await page.locator('button[name="fit-classifier"]').click();
@@ -102,6 +104,7 @@ test('a head’s pattern type with its features; the user’s labels persist, ex
   const other = await browser.newContext();
   const fresh = await other.newPage();
   await fresh.goto('/?head=1-1');
+  await openPatternCard(fresh);
   await expect(fresh.getByTestId('label-count')).toHaveText('0 labels');
   await fresh.locator('input[name="labels-import"]').setInputFiles(file);
   await expect(fresh.getByTestId('label-count')).toHaveText('4 labels');
@@ -123,7 +126,10 @@ test('labels made in two tabs are both kept: each change is made to the stored l
   const second = await context.newPage();
   await first.goto('/?a=the+cat+sat+on+the+mat+.&head=1-1');
   await second.goto('/?a=the+cat+sat+on+the+mat+.&head=1-2');
-  for (const tab of [first, second]) await expect(tab.getByTestId('label-count')).toHaveText('0 labels');
+  for (const tab of [first, second]) {
+    await openPatternCard(tab);
+    await expect(tab.getByTestId('label-count')).toHaveText('0 labels');
+  }
   await first.locator('select[name="pattern-label"]').selectOption('vertical');
   await expect(first.getByTestId('label-count')).toHaveText('1 label');
   // The second tab read an empty list; its change must not drop the first tab's label.
@@ -131,6 +137,7 @@ test('labels made in two tabs are both kept: each change is made to the stored l
   await expect(second.getByTestId('label-count')).toHaveText('2 labels');
   await expect(second.getByTestId('label-count')).toHaveAttribute('aria-busy', 'false');
   await first.reload();
+  await openPatternCard(first);
   await expect(first.getByTestId('label-count')).toHaveText('2 labels');
   await expect(first.locator('select[name="pattern-label"]')).toHaveValue('vertical');
 });
@@ -142,6 +149,7 @@ test('where the browser cannot store labels, a label still counts on the page, a
     };
   });
   await page.goto('/?a=the+cat+sat+on+the+mat+.&head=1-1');
+  await openPatternCard(page);
   await expect(page.getByTestId('label-count')).toHaveText('0 labels');
   await page.locator('select[name="pattern-label"]').selectOption('vertical');
   await expect(page.getByRole('alert').last()).toContainText('could not be saved in this browser');
@@ -153,6 +161,7 @@ test('where the browser cannot store labels, a label still counts on the page, a
   await expect(page.getByRole('alert').filter({ hasText: 'could not be saved' })).toHaveCount(1);
   // Nothing was stored, as the message said.
   await page.goto('/?a=the+cat+sat+on+the+mat+.&head=1-2');
+  await openPatternCard(page);
   await expect(page.getByTestId('label-count')).toHaveText('0 labels');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
 });

@@ -10,7 +10,7 @@ const { layers: L, heads: H } = DEFAULT_MODEL;
 const runsShown = async (page: Page) => Number(/^(\d+) of/.exec((await page.getByTestId('sweep-progress').textContent({ timeout: 1000 }).catch(() => null)) ?? '')?.[1] ?? 0);
 
 test('live masking: the baseline equals the model card, and switching off the last layer’s heads moves the score', async ({ page }) => {
-  await page.goto('/?panel=masking');
+  await page.goto('/?panel=masking&n=0');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   const scores = page.getByTestId('task-scores');
   await expect(page.getByTestId('masking-progress')).toContainText(`baseline ${card.examples}/${card.examples}`, { timeout: 120_000 });
@@ -22,7 +22,7 @@ test('live masking: the baseline equals the model card, and switching off the la
   const bits: number[] = Array.from({ length: L * H }, (_, i) => (i >= (L - 1) * H ? 1 : 0));
   const bytes = Array.from({ length: Math.ceil(bits.length / 8) }, (_, b) => bits.slice(b * 8, b * 8 + 8).reduce((v, bit, k) => v | (bit << k), 0));
   const mask = `${L}x${H}.${Buffer.from(bytes).toString('base64url')}`;
-  await page.goto(`/?panel=masking&mode=uniform&mask=${mask}`);
+  await page.goto(`/?panel=masking&n=0&mode=uniform&mask=${mask}`);
   await expect(page.getByTestId('mask-count')).toContainText(`${H} heads and 0 layers off`);
   await expect(page.getByTestId('masking-progress')).toContainText(`masked ${card.examples}/${card.examples}`, { timeout: 120_000 });
   const delta = await page.getByTestId('score-delta').textContent();
@@ -39,15 +39,15 @@ test('live masking: the baseline equals the model card, and switching off the la
   await expect(page.locator('textarea[name="text-a"]')).toHaveValue(text.split(' / ')[0]);
 
   // A reload shows the stored scores at once (IndexedDB), without evaluating again.
-  await page.goto(`/?panel=masking&mode=uniform&mask=${mask}`);
+  await page.goto(`/?panel=masking&n=0&mode=uniform&mask=${mask}`);
   await expect(page.getByTestId('masking-progress')).toContainText(`masked ${card.examples}/${card.examples}`);
   await expect(page.getByTestId('score-delta')).toHaveText(delta!);
 });
 
 test('a head sweep pauses, survives a reload, resumes, completes with layers × heads cells, and its exported JSON imports to the same map', async ({ page }) => {
-  // 17 runs over 872 examples, twice started: on a busy machine this takes minutes.
   test.slow();
-  await page.goto('/?panel=masking');
+  // 200 examples: slow enough to reload in the middle of, fast enough on a busy machine.
+  await page.goto('/?panel=sweep&n=200');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   await page.locator('button[name="sweep-run"]').click();
   // Waits on the sweep's state, however slow the machine: at least two head runs done, not all.
@@ -89,7 +89,7 @@ test('a head sweep pauses, survives a reload, resumes, completes with layers × 
   expect(json.format).toBe('head-atlas-sweep');
   expect(json.runs).toHaveLength(L * H);
   // Imported into a fresh page (another task's view), the file draws the same map.
-  await page.goto('/?panel=masking&task=mrpc');
+  await page.goto('/?panel=sweep&n=200&task=mrpc');
   await page.locator('input[name="sweep-import"]').setInputFiles(file);
   await expect(page.getByTestId('sweep-summary')).toContainText('Imported from');
   expect(await page.getByTestId('sweep-map').locator('td').evaluateAll((cells) => cells.map((c) => c.getAttribute('data-value')))).toEqual(values);
@@ -104,7 +104,7 @@ test('the command-line sweep and the browser sweep give identical scores', async
     execFileSync('node', ['scripts/sweep.mjs', '--model', 'public/models/micro-bert-sst2', '--task', 'sst2', '--n', '64', '--kind', 'layers', '--mode', 'uniform', '--backend', backend, '--threads', '1', '--out', out, ...extra], { stdio: 'pipe' });
     return JSON.parse(readFileSync(out, 'utf8'));
   };
-  await page.goto('/?panel=masking&n=64&mode=uniform');
+  await page.goto('/?panel=sweep&n=64&mode=uniform');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   await page.locator('select[name="sweep-kind"]').selectOption('layers');
   await page.locator('button[name="sweep-run"]').click();
@@ -123,7 +123,7 @@ test('the command-line sweep and the browser sweep give identical scores', async
 });
 
 test('Run again on a complete sweep keeps the old one until the new one completes: paused, it shows again, after a reload too', async ({ page }) => {
-  await page.goto('/?panel=masking&n=64');
+  await page.goto('/?panel=sweep&n=64');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   const run = page.locator('button[name="sweep-run"]');
   const summary = page.getByTestId('sweep-summary');

@@ -7,6 +7,8 @@ import { SPECIAL_TOKEN_CLASSES } from '../analysis/specialTokens';
 import { newJobId } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
 import { HeadTable } from './HeadTable';
+import { SampleControl } from './SampleControl';
+import { estimateSeconds, formatDuration, recordRate, secondsLeft } from './throughput';
 import { LayerCurves } from './LayerCurves';
 import { loadedModelName, specOfModelText } from './modelText';
 import { loadResult, saveResult, unsavedOnce, type ResultKey } from './resultStore';
@@ -53,7 +55,9 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
   const taskKey: GlueTaskKey = isGlueTaskKey(state.task) && GLUE_TASKS[state.task].dataPath ? state.task : 'sst2';
   const [examples, setExamples] = useState<GlueExample[] | null>(null);
   const [stored, setStored] = useState<Stored | null>(null);
-  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number; left?: number | null } | null>(null);
+  // Special-token tables: one scale for all four (comparable), or each to its own maximum (detail).
+  const [scaling, setScaling] = useState<'shared' | 'each'>('shared');
   const [baseText, setBaseText] = useState(state.baseModel);
   /** The analysis in progress (a page-unique job id), or null. */
   const job = useRef<string | null>(null);
@@ -110,9 +114,12 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
         }
       }
       setProgress({ done: 0, total: sample.length });
+      const started = performance.now();
       const result = await client.analyse(model.id, sample, { baseModelId: baseId, jobId, classifier, patternModelJson: userJson }, (done, total, partial) => {
         if (job.current !== jobId) return;
-        setProgress({ done, total });
+        const elapsed = (performance.now() - started) / 1000;
+        recordRate(`analyse:${model.id}`, done, elapsed);
+        setProgress({ done, total, left: secondsLeft(done, total, elapsed) });
         setStored({ result: partial, sample: sample.length, base: baseId ? state.baseModel : null, classifier });
         onResult(partial);
       });
@@ -138,6 +145,11 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
 
   const r = stored?.result ?? null;
   const named = loadedModelName(model);
+  const estimateFor = (n: number) => {
+    const s = estimateSeconds(`analyse:${model.id}`, n);
+    return s === null ? null : formatDuration(s);
+  };
+  const specialMax = r ? Math.max(0.05, ...SPECIAL_TOKEN_CLASSES.flatMap((c) => r.special.classes[c].mean?.flat() ?? [])) : 1;
   const exportJson = () => downloadFile(exportFileName({ model: named.model, kind: `analyses-${taskKey}-${stored!.sample}`, ext: 'json' }), JSON.stringify({ format: 'head-atlas-analyses', version: 1, model: named.model, revision: named.revision, host: named.host, modelIdentity: named.identity, base: stored!.base, task: taskKey, sample: stored!.sample, classifier: stored!.classifier, ...r }, null, 1), 'application/json');
   const exportCsv = () => {
     const rows = ['analysis,measure,layer,head,value'];
@@ -160,16 +172,7 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
             ))}
           </select>
         </label>
-        <label>
-          Examples
-          <select name="analysis-n" value={state.sampleSize} onChange={(e) => setState((s) => ({ ...s, sampleSize: Number(e.target.value) }))}>
-            {[16, 64, 100, 200, 500, 1000, 0].map((n) => (
-              <option key={n} value={n}>
-                {n === 0 ? `all${examples ? ` (${examples.length})` : ''}` : `first ${n}`}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SampleControl name="analysis-n" value={state.sampleSize} total={examples?.length ?? null} onChange={(n) => setState((s) => ({ ...s, sampleSize: n }))} rateKey={`analyse:${model.id}`} disabled={!!progress} />
         <label>
           Pair
           <select
@@ -207,15 +210,15 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
         </label>
         {progress ? (
           <>
-            <span data-testid="analysis-progress">
-              {progress.done} of {progress.total} examples <progress value={progress.done} max={progress.total} />
+            <span data-testid="analysis-progress" className="num">
+              {progress.done} of {progress.total} examples{progress.left != null && progress.done < progress.total ? ` (${formatDuration(progress.left)} left)` : ''} <progress value={progress.done} max={progress.total} aria-label="Analysis progress" />
             </span>
             <button type="button" name="analysis-cancel" onClick={cancel}>
               Cancel
             </button>
           </>
         ) : (
-          <button type="button" name="analysis-run" disabled={!sample} onClick={() => void run()}>
+          <button type="button" name="analysis-run" className="primary" disabled={!sample} onClick={() => void run()}>
             {stored ? 'Run again' : 'Run analyses'}
           </button>
         )}
@@ -235,9 +238,15 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
           {active.problem}
         </p>
       )}
+      {!r && !progress && sample && (
+        <p className="hint" data-testid="analysis-not-run">
+          Not run yet: Run analyses reads the first {sample.length} {GLUE_TASKS[taskKey].name} dev examples
+          {estimateFor(sample.length) ? ` (${estimateFor(sample.length)} at the speed measured so far)` : ''}.
+        </p>
+      )}
       {r && stored && (
         <p className="hint" data-testid="analysis-summary">
-          {state.model} on {r.patterns.examples} {GLUE_TASKS[taskKey].name} dev examples{stored.base ? `, drift against ${stored.base}` : ''}; pattern types by the {CLASSIFIER_NAMES[stored.classifier === 'fitted' ? 'user' : stored.classifier]}.
+          {named.model} on {r.patterns.examples} {GLUE_TASKS[taskKey].name} dev examples{stored.base ? `, drift against ${stored.base}` : ''}; pattern types by the {CLASSIFIER_NAMES[stored.classifier === 'fitted' ? 'user' : stored.classifier]}.
         </p>
       )}
       {r && state.panel === 'patterns' && (
@@ -251,18 +260,18 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
             ))}
           </div>
           <table className="layer-shares" data-testid="layer-shares" aria-label="Pattern types per layer">
-            <caption>Share of each type over the layer's heads × examples (each row sums to 100%)</caption>
-            <thead>
-              <tr>
-                <th />
-                {PATTERN_TYPES.map((t) => <th key={t}>{t}</th>)}
-              </tr>
-            </thead>
+            <caption>Each layer’s heads × examples by type (each bar is 100%)</caption>
             <tbody>
               {r.patterns.perLayer.map((s, l) => (
                 <tr key={l} data-sum={PATTERN_TYPES.reduce((a, t) => a + s.shares[t], 0)}>
-                  <th>layer {l + 1}</th>
-                  {PATTERN_TYPES.map((t) => <td key={t}>{pct(s.shares[t])}</td>)}
+                  <th>L{l + 1}</th>
+                  <td>
+                    <span className="stacked" role="img" aria-label={`Layer ${l + 1}: ${PATTERN_TYPES.map((t) => `${t} ${pct(s.shares[t])}`).join(', ')}`}>
+                      {PATTERN_TYPES.map((t) => (
+                        <span key={t} className={`type-swatch type-${t.replace('+', '-')}`} style={{ width: `${s.shares[t] * 100}%` }} title={`${t} ${pct(s.shares[t])}`} />
+                      ))}
+                    </span>
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -272,10 +281,28 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
       {r && state.panel === 'special' && (
         <div className="analysis-view" data-testid="special-view">
           <LayerCurves testId="special-curves" label="Mean attention to special tokens per layer" series={SPECIAL_TOKEN_CLASSES.filter((c) => r.special.classes[c].perLayer).map((c) => ({ name: CLASS_NAMES[c], values: r.special.classes[c].perLayer! }))} />
+          <fieldset className="scaling" role="radiogroup" aria-label="Colour scale of the tables">
+            <legend>Colour scale</legend>
+            <label className="check">
+              <input type="radio" name="special-scaling" value="shared" checked={scaling === 'shared'} onChange={() => setScaling('shared')} /> shared by the tables (0–{specialMax.toFixed(2)})
+            </label>
+            <label className="check">
+              <input type="radio" name="special-scaling" value="each" checked={scaling === 'each'} onChange={() => setScaling('each')} /> each table to its own maximum
+            </label>
+          </fieldset>
           <div className="head-tables">
             {SPECIAL_TOKEN_CLASSES.map((c) =>
               r.special.classes[c].mean ? (
-                <HeadTable key={c} testId={`special-${c}`} values={r.special.classes[c].mean!} domain={[0, Math.max(0.05, ...r.special.classes[c].mean!.flat())]} label={`Attention to ${CLASS_NAMES[c]} (${r.special.classes[c].count} examples)`} onPick={(l, h) => setState((s) => ({ ...s, head: { layer: l + 1, head: h + 1 } }))} />
+                <HeadTable
+                  key={c}
+                  testId={`special-${c}`}
+                  values={r.special.classes[c].mean!}
+                  scale={{ kind: 'attention', domain: [0, scaling === 'shared' ? specialMax : Math.max(0.05, ...r.special.classes[c].mean!.flat())] }}
+                  legendTitle="attention"
+                  legendNote={scaling === 'shared' ? 'same scale as the other tables' : 'this table’s own scale'}
+                  label={`Attention to ${CLASS_NAMES[c]} (mean over ${r.special.classes[c].count} examples)`}
+                  onPick={(l, h) => setState((s) => ({ ...s, head: { layer: l + 1, head: h + 1 } }))}
+                />
               ) : (
                 <p key={c} className="hint">No example in the sample has {CLASS_NAMES[c]}.</p>
               ),
@@ -289,9 +316,9 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
                   <th>head</th>
                   <th>[CLS]</th>
                   <th>[SEP]</th>
-                  <th>punctuation</th>
-                  <th>other tokens</th>
-                  <th>largest on one token</th>
+                  <th>punct.</th>
+                  <th>other</th>
+                  <th title="the largest share on any one other token">max one</th>
                 </tr>
               </thead>
               <tbody>
@@ -310,7 +337,7 @@ export function AnalysisPanel({ client, model, state, setState, report, highligh
         <div className="analysis-view" data-testid="drift-view">
           {r.drift?.mean ? (
             <>
-              <HeadTable testId="drift-table" values={r.drift.mean} domain={[0, 1]} label={`Cosine similarity of each head's maps, ${state.model} against ${stored?.base} (1 = unchanged by fine-tuning)`} onPick={(l, h) => setState((s) => ({ ...s, head: { layer: l + 1, head: h + 1 } }))} />
+              <HeadTable testId="drift-table" values={r.drift.mean} scale={{ kind: 'ink', domain: [0, 1] }} legendTitle="cosine" legendNote="1 = unchanged by fine-tuning" label={`Cosine similarity of each head's maps, ${state.model} against ${stored?.base}`} onPick={(l, h) => setState((s) => ({ ...s, head: { layer: l + 1, head: h + 1 } }))} />
               <LayerCurves testId="drift-curve" label="Mean cosine similarity per layer" yMax={1} series={[{ name: 'mean cosine', values: r.drift.perLayer! }]} />
             </>
           ) : (

@@ -3,34 +3,27 @@ import type { RunResult } from '../engine/client';
 import type { AnalysisResult } from '../analysis/analyseBatch';
 import { topMaskFills } from '../analysis/maskFills';
 import type { PatternType } from '../analysis/patterns';
-import { AnalysisPanel } from './AnalysisPanel';
 import { AtlasPanel } from './AtlasPanel';
+import { ClassroomView } from './ClassroomView';
 import { HeadPatternCard } from './HeadPatternCard';
 import { activeClassifier, headEvidence, useUserPatternModel } from './userPatternModel';
-import { ExamplesMenu } from './ExamplesMenu';
 import { GridExportButtons, HeadExportButtons } from './ExportButtons';
 import { decodeHeadMask, keepValues } from './headMask';
-import { MaskingPanel } from './MaskingPanel';
+import { InputBand } from './InputBand';
 import { Messages, type Message } from './Messages';
 import { ModelPanel } from './ModelPanel';
 import { PanelBoundary } from './PanelBoundary';
 import { loadedModelName, specOfModelText } from './modelText';
+import { resultFor, resultOf, type ModelResult } from './modelResult';
+import { DetailPlaceholder, GridPlaceholder } from './Placeholders';
 import { ClassPrediction, MaskFills } from './Prediction';
-import { StatusBar } from './StatusBar';
-import { TokenChips } from './TokenChips';
-import { checkAgainstShape, readUrlState, textsTooLongForLink, URL_SCHEMA, writeUrlState, type Panel, type UrlState } from './urlState';
+import { SIDE_PANELS, SidePanel } from './sidePanels';
+import { BackendControl, StatusBar } from './StatusBar';
+import { checkAgainstShape, readUrlState, textsTooLongForLink, URL_SCHEMA, writeUrlState, type UrlState } from './urlState';
 import { useEngine, type BackendChoice } from './useEngine';
 import { moveSelection } from './gridLayout';
-import { resultFor, resultOf, type ModelResult } from './modelResult';
 
-/** The panels built so far, in tab order. */
-const PANEL_TABS: { panel: Panel; label: string }[] = [
-  { panel: 'atlas', label: 'Atlas' },
-  { panel: 'patterns', label: 'Pattern types' },
-  { panel: 'special', label: 'Special tokens' },
-  { panel: 'drift', label: 'Fine-tuning drift' },
-  { panel: 'masking', label: 'Masking & task scores' },
-];
+const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 interface MaskFill {
   position: number;
@@ -45,13 +38,14 @@ export function App() {
   stateRef.current = state;
   const [messages, setMessages] = useState<Message[]>(() => initial.current.problems.map((text, id) => ({ id, kind: 'notice', text })));
   const nextMessage = useRef(initial.current.problems.length);
-  // The latest forward pass and mask fills, each tagged with the model that made them.
+  // The latest forward pass, mask fills and analyses, each tagged with the model that made them.
   const [latest, setLatest] = useState<ModelResult<RunResult> | null>(null);
   const [latestFills, setLatestFills] = useState<ModelResult<MaskFill[]> | null>(null);
   const [running, setRunning] = useState(false);
   const [latestAnalysis, setAnalysis] = useState<ModelResult<AnalysisResult> | null>(null);
   const [highlight, setHighlight] = useState<PatternType | null>(null);
   const [patternModelJson, setPatternModelJson] = useUserPatternModel();
+  const [panelCollapsed, setPanelCollapsed] = useState(false);
 
   const report = useCallback((text: string, kind: Message['kind'] = 'error') => {
     setMessages((m) => [...m, { id: nextMessage.current++, kind, text }]);
@@ -137,6 +131,25 @@ export function App() {
     };
   }, [client, model, state.textA, state.textB, maskKey, report]);
 
+  // Notices belong to the moment they were made: classroom mode starts without them.
+  useEffect(() => {
+    if (state.classroom) setMessages([]);
+  }, [state.classroom]);
+
+  // In the workspace, keys 1–5 open the side panels (not while typing).
+  useEffect(() => {
+    if (state.classroom) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey || (e.target as HTMLElement).closest('input, textarea, select, [contenteditable]')) return;
+      const panel = SIDE_PANELS[Number(e.key) - 1];
+      if (!panel) return;
+      setPanelCollapsed(false);
+      setState((s) => ({ ...s, panel: panel.id }));
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [state.classroom]);
+
   // Classroom mode is run from the keyboard: arrows move the head, L switches the view, Escape leaves.
   useEffect(() => {
     if (!state.classroom || !model) return;
@@ -145,7 +158,8 @@ export function App() {
       if (e.key === 'Escape') return setState((s) => ({ ...s, classroom: false }));
       if (e.key === 'l' || e.key === 'L') return setState((s) => ({ ...s, view: s.view === 'map' ? 'lines' : 'map' }));
       const from = state.head ? { layer: state.head.layer - 1, head: state.head.head - 1 } : { layer: 0, head: 0 };
-      const next = moveSelection(model.shape, from, e.key);
+      // [ and ] also step through the layer's heads (arrows left and right may belong to lesson steps).
+      const next = moveSelection(model.shape, from, e.key === '[' ? 'ArrowLeft' : e.key === ']' ? 'ArrowRight' : e.key);
       if (next) {
         e.preventDefault();
         setState((s) => ({ ...s, head: { layer: next.layer + 1, head: next.head + 1 } }));
@@ -192,153 +206,153 @@ export function App() {
   const encoding = result?.encodings?.[0] ?? null;
   const modelName = model ? loadedModelName(model) : null;
   const classroom = state.classroom;
+  const attentions = model && result?.attentions && encoding ? result.attentions : null;
+  const prediction = !model ? null : !result ? (
+    <p className="hint pending" data-testid="result-pending">
+      Running {model.label}…
+    </p>
+  ) : result.logits && model.head === 'sequence-classification' ? (
+    <ClassPrediction model={model} logits={result.logits} logitsDims={result.logitsDims} />
+  ) : model.head === 'masked-lm' && fills ? (
+    <MaskFills fills={fills} />
+  ) : null;
+  const masks = headKeep || layerKeep ? { heads: headKeep && headKeep.includes(0) ? headKeep : null, layers: layerKeep, mode: state.disableMode } : null;
+  const toggleClassroom = () => setState((s) => ({ ...s, classroom: !s.classroom, head: s.head ?? { layer: 1, head: 1 } }));
+  const viewActions = (
+    <div className="view-actions">
+      {/* Lessons (issue 14, lessons half) add their menu here. */}
+      <div className="lesson-slot" />
+      <button type="button" name="copy-link" onClick={() => void copyLink()}>
+        Copy link
+      </button>
+      <button type="button" name="classroom" aria-pressed={classroom} onClick={toggleClassroom}>
+        {classroom ? 'Leave classroom mode' : 'Classroom mode'}
+      </button>
+    </div>
+  );
+
+  if (classroom) {
+    return (
+      <div className="app classroom">
+        <header className="classroom-bar">
+          <h1>Head Atlas</h1>
+          <span className="muted">{model ? `${model.label} · ${model.shape.layers} layers × ${model.shape.heads} heads` : 'loading the model…'}</span>
+          <span className="spacer" />
+          {viewActions}
+        </header>
+        <Messages messages={messages} onDismiss={(id) => setMessages((m) => m.filter((x) => x.id !== id))} />
+        <ClassroomView state={state} setState={setState} model={model} result={result} loading={loading} prediction={prediction} />
+      </div>
+    );
+  }
+
   return (
-    <div className={`app${classroom ? ' classroom' : ''}`}>
-      <header>
+    <div className={`app workspace-app${panelCollapsed ? ' panel-collapsed' : ''}`}>
+      <header className="model-bar">
         <h1>Head Atlas</h1>
-        {!classroom && (
-          <>
-            <ModelPanel
-              modelText={state.model}
-              hubHost={state.hubHost}
-              format={state.format}
-              busy={!client}
-              onLoad={loadModelText}
-              onRemoveCache={(text, host) => void removeCachedFiles(text, host)}
-              onFiles={(label, files, format) => {
-                void load({ kind: 'files', label, files }, format);
-                report(`Loading ${label} from your disk. Local files are not part of the page's link.`, 'notice');
-              }}
-            />
-            <StatusBar
-              choice={state.backend as BackendChoice}
-              backend={backend}
-              model={model}
-              loading={loading}
-              onBackend={(choice) => setState((s) => ({ ...s, backend: choice }))}
-              onCancel={cancelLoad}
-            />
-          </>
-        )}
-        <div className="view-actions">
-          {running && <span className="computing" data-testid="computing">computing…</span>}
-          <button type="button" name="copy-link" onClick={() => void copyLink()}>
-            Copy link
-          </button>
-          <button type="button" name="classroom" aria-pressed={classroom} onClick={() => setState((s) => ({ ...s, classroom: !s.classroom, head: s.head ?? { layer: 1, head: 1 } }))}>
-            {classroom ? 'Leave classroom mode' : 'Classroom mode'}
-          </button>
-        </div>
+        <ModelPanel
+          modelText={state.model}
+          hubHost={state.hubHost}
+          format={state.format}
+          busy={!client}
+          onLoad={loadModelText}
+          onRemoveCache={(text, host) => void removeCachedFiles(text, host)}
+          onFiles={(label, files, format) => {
+            void load({ kind: 'files', label, files }, format);
+            report(`Loading ${label} from your disk. Local files are not part of the page's link.`, 'notice');
+          }}
+        />
+        <BackendControl choice={state.backend as BackendChoice} backend={backend} model={model} onBackend={(choice) => setState((s) => ({ ...s, backend: choice }))} />
+        <span className="spacer" />
+        {viewActions}
       </header>
+      <InputBand
+        textA={state.textA}
+        textB={state.textB}
+        onText={(textA, textB) => setState((s) => ({ ...s, textA, textB }))}
+        onError={report}
+        encoding={encoding}
+        maxLength={model?.maxLength ?? null}
+        prediction={prediction}
+      />
       <Messages messages={messages} onDismiss={(id) => setMessages((m) => m.filter((x) => x.id !== id))} />
-      <main>
-        {classroom ? (
-          <section className="classroom-text" aria-label="Sentences">
-            <p>{state.textA}</p>
-            {state.textB && <p className="sentence-b">{state.textB}</p>}
-          </section>
-        ) : (
-          <section className="inputs">
-            <label>
-              Sentence A
-              <textarea name="text-a" value={state.textA} rows={2} onChange={(e) => setState((s) => ({ ...s, textA: e.target.value }))} />
-            </label>
-            <label>
-              Sentence B (optional)
-              <textarea name="text-b" value={state.textB} rows={2} onChange={(e) => setState((s) => ({ ...s, textB: e.target.value }))} />
-            </label>
-            <ExamplesMenu onPick={(textA, textB) => setState((s) => ({ ...s, textA, textB }))} onError={report} />
-          </section>
-        )}
-        {encoding && model && <TokenChips encoding={encoding} maxLength={model.maxLength} />}
-        {model && result?.logits && model.head === 'sequence-classification' && <ClassPrediction model={model} logits={result.logits} logitsDims={result.logitsDims} />}
-        {model?.head === 'masked-lm' && fills && <MaskFills fills={fills} />}
-        {model && !result && <p className="hint pending" data-testid="result-pending">Running {model.label}…</p>}
-        {!classroom && (
-          <nav className="panel-tabs" role="tablist" aria-label="Panels">
-            {PANEL_TABS.map((t) => (
-              <button key={t.panel} type="button" role="tab" name={`panel-${t.panel}`} aria-selected={state.panel === t.panel} onClick={() => setState((s) => ({ ...s, panel: t.panel }))}>
-                {t.label}
-              </button>
-            ))}
-          </nav>
-        )}
-        {!classroom && (state.panel === 'patterns' || state.panel === 'special' || state.panel === 'drift') && client && model && (
-          <PanelBoundary name="The analysis panel" resetKey={`${state.panel}|${model.id}`}>
-          <AnalysisPanel key={model.identity} client={client} model={model} state={state} setState={setState} report={report} onLoadModel={(text) => void loadModelText(text, state.hubHost, 'auto')} highlight={highlight} onHighlight={setHighlight} onResult={(r) => setAnalysis(r && resultOf(model, r))} patternModelJson={patternModelJson} />
-          </PanelBoundary>
-        )}
-        {!classroom && state.panel === 'masking' && client && model && (
-          <PanelBoundary name="The masking panel" resetKey={`${state.panel}|${model.id}|${state.task}`}>
-          <MaskingPanel
-            key={model.identity}
-            client={client}
-            model={model}
+      <main className="workspace">
+        {model && modelName && attentions && encoding ? (
+          <PanelBoundary name="The attention grid" resetKey={`${model.id}|${state.textA}|${state.textB}`}>
+          <AtlasPanel
             state={state}
             setState={setState}
-            report={report}
-            masks={headKeep || layerKeep ? { heads: headKeep && headKeep.includes(0) ? headKeep : null, layers: layerKeep, mode: state.disableMode } : null}
+            attentions={attentions}
+            layers={model.shape.layers}
+            heads={model.shape.heads}
+            seqLen={result!.seqLen}
+            encoding={encoding}
+            stale={running || !!loading}
+            headNote={(ref) => {
+              const p = analysis?.patterns.perHead?.[ref.layer]?.[ref.head];
+              const here = headEvidence(attentions, result!.seqLen, encoding.tokens, encoding.tokenTypeIds, ref, activeClassifier(state.classifier, patternModelJson).classify);
+              return `${here}${p ? ` · ${p.type} in ${Math.round(p.share * 100)}% of ${analysis!.patterns.examples} examples` : ''}`;
+            }}
+            isHighlighted={(l, h) => !!highlight && !!analysis?.patterns.headsByType[highlight].some((x) => x.layer === l && x.head === h)}
+            isDimmed={(l, h) => !!highlight && !!analysis && !analysis.patterns.headsByType[highlight].some((x) => x.layer === l && x.head === h)}
+            detailExtra={(selected) => (
+              <HeadPatternCard
+                modelText={modelName.revision ? `${modelName.model}@${modelName.revision}` : modelName.model}
+                attentions={attentions}
+                seqLen={result!.seqLen}
+                encoding={encoding}
+                selected={selected}
+                textA={state.textA}
+                textB={state.textB}
+                classifier={state.classifier}
+                onClassifier={(classifier) => setState((s) => ({ ...s, classifier }))}
+                patternModelJson={patternModelJson}
+                onPatternModel={setPatternModelJson}
+                report={report}
+              />
+            )}
+            exportActions={(selected) => (
+              <HeadExportButtons
+                modelName={modelName}
+                attentions={attentions}
+                heads={model.shape.heads}
+                seqLen={result!.seqLen}
+                encoding={encoding}
+                selected={selected}
+                view={state.view}
+                aggregation={state.aggregation}
+                hide={state.hide}
+                renormalise={state.renormalise}
+                textA={state.textA}
+                textB={state.textB}
+              />
+            )}
+            gridActions={<GridExportButtons modelName={modelName} attentions={attentions} heads={model.shape.heads} seqLen={result!.seqLen} encoding={encoding} />}
           />
           </PanelBoundary>
+        ) : (
+          <>
+            <GridPlaceholder layers={model?.shape.layers ?? 4} heads={model?.shape.heads ?? 4} loading={loading} />
+            <DetailPlaceholder />
+          </>
         )}
-        {model && result?.attentions && encoding && (
-          <section className={`grid-section${running ? ' running' : ''}`}>
-            <PanelBoundary name="The attention grid" resetKey={`${model.id}|${state.textA}|${state.textB}`}>
-            <AtlasPanel
-              state={state}
-              setState={setState}
-              attentions={result.attentions}
-              layers={model.shape.layers}
-              heads={model.shape.heads}
-              seqLen={result.seqLen}
-              encoding={encoding}
-              headNote={(ref) => {
-                const p = analysis?.patterns.perHead?.[ref.layer]?.[ref.head];
-                const here = headEvidence(result.attentions!, result.seqLen, encoding.tokens, encoding.tokenTypeIds, ref, activeClassifier(state.classifier, patternModelJson).classify);
-                return `${here}${p ? ` · ${p.type} in ${Math.round(p.share * 100)}% of ${analysis!.patterns.examples} examples` : ''}`;
-              }}
-              isHighlighted={(l, h) => !!highlight && !!analysis?.patterns.headsByType[highlight].some((x) => x.layer === l && x.head === h)}
-              detailExtra={(selected) =>
-                !classroom && (
-                  <HeadPatternCard
-                    modelText={modelName!.revision ? `${modelName!.model}@${modelName!.revision}` : modelName!.model}
-                    attentions={result.attentions!}
-                    seqLen={result.seqLen}
-                    encoding={encoding}
-                    selected={selected}
-                    textA={state.textA}
-                    textB={state.textB}
-                    classifier={state.classifier}
-                    onClassifier={(classifier) => setState((s) => ({ ...s, classifier }))}
-                    patternModelJson={patternModelJson}
-                    onPatternModel={setPatternModelJson}
-                    report={report}
-                  />
-                )
-              }
-              exportActions={(selected) => (
-                <HeadExportButtons
-                  modelName={modelName!}
-                  attentions={result.attentions!}
-                  heads={model.shape.heads}
-                  seqLen={result.seqLen}
-                  encoding={encoding}
-                  selected={selected}
-                  view={state.view}
-                  aggregation={state.aggregation}
-                  hide={state.hide}
-                  renormalise={state.renormalise}
-                  textA={state.textA}
-                  textB={state.textB}
-                />
-              )}
-              gridActions={!classroom && <GridExportButtons modelName={modelName!} attentions={result.attentions} heads={model.shape.heads} seqLen={result.seqLen} encoding={encoding} />}
-            />
-            </PanelBoundary>
-          </section>
-        )}
-        {classroom && <p className="classroom-keys">← → ↑ ↓ move between heads · L switches heatmap / lines · Esc leaves classroom mode</p>}
+        <SidePanel
+          collapsed={panelCollapsed}
+          onCollapse={setPanelCollapsed}
+          ctx={
+            client && model
+              ? { client, model, state, setState, report, masks, highlight, onHighlight: setHighlight, onAnalysis: (r) => setAnalysis(r && resultOf(model, r)), patternModelJson, onLoadModel: (text) => void loadModelText(text, state.hubHost, 'auto') }
+              : null
+          }
+        />
       </main>
+      <StatusBar backend={backend} model={model} loading={loading} onCancel={cancelLoad} computing={running}>
+        {(headKeep?.includes(0) || layerKeep) && (
+          <span className="num" data-testid="status-mask">
+            {count(headKeep?.filter((k) => k === 0).length ?? 0, 'head')} and {count(state.layersOff.length, 'layer')} switched off ({state.disableMode === 'zero' ? 'output zero' : 'attend evenly'})
+          </span>
+        )}
+      </StatusBar>
     </div>
   );
 }

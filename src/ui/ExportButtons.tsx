@@ -22,8 +22,9 @@ export function HeadExportButtons(p: Common & DetailOptions & { selected: HeadRe
   const name = (ext: string) => exportFileName({ model: p.modelName.model, layer: p.aggregation === 'all' ? undefined : p.selected.layer + 1, head: p.aggregation === 'head' ? p.selected.head + 1 : undefined, kind, ext });
   const title = detailTitle(p.selected, p.aggregation);
   return (
-    <span className="export-buttons" role="group" aria-label="Export this map">
-      Export:
+    <details className="menu export-buttons">
+      <summary title="Download this map as a picture or as numbers">Export</summary>
+      <span className="menu-list" role="group" aria-label="Export this map">
       <button type="button" name="export-head-png" onClick={async () => downloadFile(name('png'), await canvasPng(document.querySelector<HTMLCanvasElement>('[data-testid="head-detail"]')!), 'image/png')}>
         PNG
       </button>
@@ -56,7 +57,8 @@ export function HeadExportButtons(p: Common & DetailOptions & { selected: HeadRe
       >
         JSON
       </button>
-    </span>
+      </span>
+    </details>
   );
 }
 
@@ -64,14 +66,16 @@ export function HeadExportButtons(p: Common & DetailOptions & { selected: HeadRe
 export function GridExportButtons(p: Common) {
   const name = (ext: string) => exportFileName({ model: p.modelName.model, kind: 'grid', ext });
   return (
-    <span className="export-buttons" role="group" aria-label="Export the grid">
-      Grid:
+    <details className="menu export-buttons">
+      <summary title="Download the whole grid">Export</summary>
+      <span className="menu-list" role="group" aria-label="Export the grid">
       <button type="button" name="export-grid-png" onClick={async () => downloadFile(name('png'), await canvasPng(document.querySelector<HTMLCanvasElement>('[data-testid="attention-grid"]')!), 'image/png')}>
         PNG
       </button>
       <button type="button" name="export-grid-svg" onClick={() => downloadFile(name('svg'), gridSvg({ attentions: p.attentions, heads: p.heads, seqLen: p.seqLen, title: `${p.modelName.model}: attention of every head` }), 'image/svg+xml')}>
         SVG
       </button>
-    </span>
+      </span>
+    </details>
   );
 }

@@ -34,7 +34,7 @@ const FEATURES_SHOWN: [keyof ReturnType<typeof headFeatures>, string][] = [
   ['topColumnCoverage', 'rows giving that token twice its uniform share'],
   ['columnExplained', 'explained by columns (stripes)'],
   ['segmentExplained', 'explained by the sentence blocks'],
-  ['entropy', 'row entropy (÷ ln n)'],
+  ['entropy', 'row entropy (÷ ln n; 0 focused, 100% even)'],
 ];
 
 /** The selected head's pattern type on this example, the features behind it, and the user's own labels. */
@@ -74,9 +74,13 @@ export function HeadPatternCard(p: Props) {
   const count = labels?.length ?? 0;
 
   return (
-    <section className="pattern-card" aria-label="Pattern type of this head" data-testid="pattern-card">
+    <details className="pattern-card" data-testid="pattern-card">
+      <summary>
+        Pattern here: <span className={`type-pill type-${shown.replace('+', '-')}`} data-testid="pattern-type">{shown}</span>{' '}
+        <span className="muted">by the {CLASSIFIER_NAMES[active.kind]} · evidence, features and your label</span>
+      </summary>
+      <div className="pattern-body" role="group" aria-label="Pattern type of this head">
       <p>
-        Pattern on this example: <strong data-testid="pattern-type">{shown}</strong> ({CLASSIFIER_NAMES[active.kind]}).{' '}
         <span data-testid="pattern-evidence">{evidenceInWords(shown, features, p.encoding.tokens)}</span>.
       </p>
       {active.problem && <p className="hint">{active.problem}</p>}
@@ -188,6 +192,7 @@ export function HeadPatternCard(p: Props) {
         />
         {cv && <span data-testid="cv-accuracy">{cv}</span>}
       </div>
-    </section>
+      </div>
+    </details>
   );
 }

@@ -5,7 +5,11 @@ import { compareMasked, taskPredictions } from '../analysis/maskingScores';
 import type { Masks } from '../engine/bertRunner';
 import { newJobId } from '../engine/client';
 import { fileDigest } from '../engine/modelIdentity';
+import { ColorLegend } from './ColorLegend';
+import { colourOf, deltaDomain, textOn } from './colorScale';
 import { loadResult, saveResult, unsavedOnce, type ResultKey } from './resultStore';
+import { SampleControl } from './SampleControl';
+import { formatDuration, recordRate, secondsLeft } from './throughput';
 import { SweepPanel } from './SweepPanel';
 import { TextFileButton } from './TextFileButton';
 import { loadTaskExamples } from './taskData';
@@ -14,12 +18,16 @@ import type { PanelProps } from './panelProps';
 interface Props extends PanelProps {
   /** The model's current head and layer masks (null = none). */
   masks: Masks | null;
+  /** The masked model's scores, or the ablation sweep (both on the same task and sample). */
+  view: 'mask' | 'sweep';
 }
 
 interface Evaluation {
   logits: Float32Array;
   numLabels: number;
   done: number;
+  /** Seconds left, from this run's pace (only while it runs). */
+  left?: number | null;
 }
 
 function emptyEvaluation(n: number, numLabels: number): Evaluation {
@@ -29,7 +37,7 @@ function emptyEvaluation(n: number, numLabels: number): Evaluation {
 const fmt = (v: number) => (Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3));
 
 /** Live masking: the task score of the masked model and its delta against the unmasked baseline, as batches finish. */
-export function MaskingPanel({ client, model, state, setState, report, masks }: Props) {
+export function MaskingPanel({ client, model, state, setState, report, masks, view }: Props) {
   const taskKey: GlueTaskKey = isGlueTaskKey(state.task) ? state.task : 'sst2';
   const task = GLUE_TASKS[taskKey];
   const [examples, setExamples] = useState<GlueExample[] | null>(null);
@@ -73,16 +81,19 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
       if (stored && stored.done === sample.length) return set(stored);
       const acc = emptyEvaluation(sample.length, numLabels);
       set({ ...acc });
+      const started = performance.now();
       try {
         await client.evaluate(model.id, sample, { masks: runMasks, jobId, batchSize: 32 }, (done, _total, batch) => {
           if (!live || !batch) return;
           batch.indices.forEach((example, row) => acc.logits.set(batch.logits.subarray(row * batch.numLabels, (row + 1) * batch.numLabels), example * batch.numLabels));
           acc.done = done;
-          set({ ...acc, logits: acc.logits.slice() });
+          const elapsed = (performance.now() - started) / 1000;
+          recordRate(`evaluate:${model.id}`, done, elapsed);
+          set({ ...acc, logits: acc.logits.slice(), left: done < sample.length ? secondsLeft(done, sample.length, elapsed) : null });
         });
         finished = true;
         if (live) {
-          await saveResult(key(which), acc).catch((e) => {
+          await saveResult(key(which), { logits: acc.logits, numLabels: acc.numLabels, done: acc.done }).catch((e) => {
             const message = unsavedOnce(e);
             if (message) report(message);
           });
@@ -99,12 +110,13 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
     };
   };
 
-  useEffect(() => evaluate('baseline', undefined, setBaseline), [sample, model.id, modelFits]);
+  // The sweep scores its own baseline, so its tab runs neither evaluation.
+  useEffect(() => (view === 'mask' ? evaluate('baseline', undefined, setBaseline) : undefined), [sample, model.id, modelFits, view]);
   useEffect(() => {
     setMasked(null);
-    if (!masks) return;
+    if (!masks || view !== 'mask') return;
     return evaluate('masked', masks, setMasked);
-  }, [sample, model.id, modelFits, maskKey]);
+  }, [sample, model.id, modelFits, maskKey, view]);
 
   const comparison = useMemo(() => {
     if (!baseline || !sample) return null;
@@ -116,7 +128,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
   const hint = comparison && !masked ? chanceHint(comparison.baseline.headline.value, task, labels) : null;
 
   return (
-    <section className="masking-panel" aria-label="Masking and task scores">
+    <section className="masking-panel" aria-label={view === 'mask' ? 'Task scores with heads switched off' : 'Ablation sweep'}>
       <div className="panel-controls">
         <label>
           Task
@@ -129,17 +141,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
             ))}
           </select>
         </label>
-        <label>
-          Examples
-          <select name="sample-size" value={state.sampleSize} onChange={(e) => setState((s) => ({ ...s, sampleSize: Number(e.target.value) }))}>
-            <option value={0}>all {examples ? `(${examples.length})` : ''}</option>
-            {[32, 64, 100, 200, 500, 1000].map((n) => (
-              <option key={n} value={n}>
-                first {n}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SampleControl name="sample-size" value={state.sampleSize} total={examples?.length ?? null} onChange={(n) => setState((s) => ({ ...s, sampleSize: n }))} rateKey={`evaluate:${model.id}`} />
         <TextFileButton
           label="open a GLUE-format TSV…"
           name="task-file"
@@ -163,8 +165,12 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
         </p>
       )}
       {modelFits && !task.regression && (
+        <details className="label-mapping-menu">
+          <summary>
+            Outputs → {task.name} labels: {mapping.map((cls, output) => `${model.shape.labels?.[output] ?? `LABEL_${output}`} → ${task.classNames[cls]}`).join(', ')}
+          </summary>
         <div className="label-mapping" role="group" aria-label="Label mapping">
-          Outputs → {task.name} labels ({mappingEdit ? 'edited by you' : auto.note}):
+          <span className="hint">{mappingEdit ? 'Edited by you.' : auto.note}</span>
           {mapping.map((cls, output) => (
             <label key={output}>
               {model.shape.labels?.[output] ?? `LABEL_${output}`} →
@@ -178,16 +184,32 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
             </label>
           ))}
         </div>
+        </details>
       )}
-      {hint && <p className="notice" role="status">{hint}</p>}
-      {baseline && sample && (
-        <div className="progress-line" data-testid="masking-progress">
+      {view === 'mask' && hint && <p className="notice" role="status">{hint}</p>}
+      {view === 'mask' && baseline && sample && (
+        <div className="progress-line num" data-testid="masking-progress">
           baseline {baseline.done}/{sample.length}
+          {baseline.left != null && ` (${formatDuration(baseline.left)} left)`}
           {masked && ` · masked ${masked.done}/${sample.length}`}
-          {masks ? '' : ' · switch heads or layers off in the atlas to see what they matter'}
+          {masked?.left != null && ` (${formatDuration(masked.left)} left)`}
+          {(baseline.done < sample.length || (masked && masked.done < sample.length)) && <progress value={baseline.done + (masked?.done ?? 0)} max={sample.length * (masked ? 2 : 1)} aria-label="Scoring progress" />}
+          {masks ? '' : <span className="hint"> · Switch heads off in the grid (Shift+click or X) to see how much they matter.</span>}
         </div>
       )}
-      {comparison && (
+      {view === 'mask' && comparison?.masked && comparison.delta && (
+        <div className="delta-card" data-testid="delta-card">
+          <span className="num big">
+            {fmt(comparison.baseline.headline.value)} → {fmt(comparison.masked.headline.value)}
+          </span>
+          <span className="delta-pill num" style={{ background: colourOf({ kind: 'delta', domain: deltaDomain([comparison.delta.low, comparison.delta.high, comparison.delta.value]) }, comparison.delta.value), color: textOn({ kind: 'delta', domain: deltaDomain([comparison.delta.low, comparison.delta.high, comparison.delta.value]) }, comparison.delta.value) }}>
+            Δ {comparison.delta.value >= 0 ? '+' : ''}
+            {fmt(comparison.delta.value)}
+          </span>
+          <ColorLegend scale={{ kind: 'delta', domain: deltaDomain([comparison.delta.low, comparison.delta.high, comparison.delta.value]) }} title={`Δ ${comparison.baseline.headline.name}`} ends={['hurts', 'helps']} width={110} />
+        </div>
+      )}
+      {view === 'mask' && comparison && (
         <table className="scores" aria-label="Task scores" data-testid="task-scores">
           <thead>
             <tr>
@@ -213,7 +235,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
           </tbody>
         </table>
       )}
-      {comparison && comparison.masked && sample && (
+      {view === 'mask' && comparison && comparison.masked && sample && (
         <details className="flipped" open={comparison.flipped.length > 0 && comparison.flipped.length <= 20}>
           <summary data-testid="flipped-count">
             {comparison.flipped.length} {task.regression ? 'examples moved most' : `prediction${comparison.flipped.length === 1 ? '' : 's'} flipped`}
@@ -226,7 +248,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
               const m = comparison.predictions.mask![i];
               return (
                 <li key={i}>
-                  <button type="button" className="link" onClick={() => setState((s) => ({ ...s, textA: e.textA, textB: e.textB ?? '', panel: 'atlas' }))}>
+                  <button type="button" className="link" onClick={() => setState((s) => ({ ...s, textA: e.textA, textB: e.textB ?? '' }))}>
                     #{e.index + 1}: {e.textA}
                     {e.textB ? ` / ${e.textB}` : ''}
                   </button>{' '}
@@ -237,7 +259,7 @@ export function MaskingPanel({ client, model, state, setState, report, masks }: 
           </ol>
         </details>
       )}
-      {modelFits && sample && sample.length > 0 && <SweepPanel client={client} model={model} state={state} task={task} sample={sample} first={sample.length < (examples?.length ?? 0)} mapping={mapping} report={report} />}
+      {view === 'sweep' && modelFits && sample && sample.length > 0 && <SweepPanel client={client} model={model} state={state} task={task} sample={sample} first={sample.length < (examples?.length ?? 0)} mapping={mapping} report={report} />}
     </section>
   );
 }

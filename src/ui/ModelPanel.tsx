@@ -69,7 +69,7 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles, 
       onDrop={onDrop}
     >
       <label>
-        Model
+        <span className="label-text">Model</span>
         <input
           name="model"
           list="bundled-models"
@@ -77,7 +77,7 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles, 
           onChange={(e) => setText(e.target.value)}
           placeholder="owner/name@revision or bundled:name"
           spellCheck={false}
-          size={34}
+          size={26}
         />
         <datalist id="bundled-models">
           {bundled.map((m) => (
@@ -93,8 +93,8 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles, 
         </datalist>
       </label>
       <label>
-        Weights
-        <select name="format" value={fmt} onChange={(e) => setFmt(e.target.value as WeightChoice)}>
+        <span className="label-text">Weights</span>
+        <select name="format" title="Weights: which file and precision to load" value={fmt} onChange={(e) => setFmt(e.target.value as WeightChoice)}>
           {Object.entries(WEIGHT_CHOICES).map(([value, choice]) => (
             <option key={value} value={value}>
               {choice.label}
@@ -102,30 +102,35 @@ export function ModelPanel({ modelText, hubHost, format, busy, onLoad, onFiles, 
           ))}
         </select>
       </label>
-      <details className="hub-host">
-        <summary>Hub host</summary>
-        <input name="hub-host" value={host} onChange={(e) => setHost(e.target.value)} spellCheck={false} size={28} />
-      </details>
       <button type="submit" disabled={busy}>
         Load
       </button>
-      {text.trim() && !text.trim().startsWith('bundled:') && (
-        <button type="button" className="remove-cache" disabled={busy} title="Delete this Hub model's downloaded files from the browser; the next load downloads them again" onClick={() => onRemoveCache(text.trim(), host.trim())}>
-          Remove cached files
-        </button>
-      )}
-      <label className="file-button">
-        Open folder…
-        <input
-          type="file"
-          name="folder"
-          // @ts-expect-error: webkitdirectory is not in React's types
-          webkitdirectory=""
-          multiple
-          onChange={(e) => pickFiles(e.target.files)}
-        />
-      </label>
-      <span className="hint">or drop model files here</span>
+      <details className="hub-host menu">
+        <summary title="Hub host, or a model folder from your disk">More…</summary>
+        <div className="menu-list">
+          <label>
+            Hub host
+            <input name="hub-host" value={host} onChange={(e) => setHost(e.target.value)} spellCheck={false} size={28} />
+          </label>
+          <label className="file-button">
+            Open a model folder…
+            <input
+              type="file"
+              name="folder"
+              // @ts-expect-error: webkitdirectory is not in React's types
+              webkitdirectory=""
+              multiple
+              onChange={(e) => pickFiles(e.target.files)}
+            />
+          </label>
+          <span className="hint">or drop model files on this bar</span>
+          {text.trim() && !text.trim().startsWith('bundled:') && (
+            <button type="button" className="remove-cache" disabled={busy} title="Delete this Hub model's downloaded files from the browser; the next load downloads them again" onClick={() => onRemoveCache(text.trim(), host.trim())}>
+              Remove cached files
+            </button>
+          )}
+        </div>
+      </details>
     </form>
   );
 }

@@ -1,6 +1,8 @@
-import { interpolateRdBu, scaleDiverging } from 'd3';
 import { useEffect, useRef, useState } from 'react';
-import type { GlueExample, GlueTaskSpec } from '../analysis/glue';
+import { GLUE_TASKS, isGlueTaskKey, type GlueExample, type GlueTaskSpec } from '../analysis/glue';
+import { ColorLegend } from './ColorLegend';
+import { colourOf, deltaDomain, textOn } from './colorScale';
+import { estimateSeconds, formatDuration } from './throughput';
 import { layerDeltas, parseSweepFile, planSweep, runSweep, stringifySweep, SweepResumeError, sweepMatrix, withStoredRuns, type SweepKind, type SweepResult } from '../analysis/sweep';
 import { newJobId, type EngineClient, type ModelInfo } from '../engine/client';
 import { downloadFile, exportFileName } from './exporters';
@@ -163,18 +165,23 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
   };
 
   const matrix = result ? (result.kind === 'heads' ? sweepMatrix(result) : layerDeltas(result).map((d) => [d])) : null;
-  const extent = matrix ? Math.max(0.01, ...matrix.flat().map((v) => Math.abs(v ?? 0))) : 1;
-  const colour = scaleDiverging(interpolateRdBu).domain([-extent, 0, extent]);
+  const scale = { kind: 'delta' as const, domain: deltaDomain(matrix ? matrix.flat() : []) };
   const elapsed = running ? (performance.now() - running.startedAt) / 1000 : 0;
   const perRun = running && running.done - running.doneAtStart > 1 ? elapsed / (running.done - running.doneAtStart - 1) : null;
   const left = running && perRun ? Math.round(perRun * (running.total - running.done)) : null;
+  // Before a run: each run scores the sample once (less with the kept lower layers), at the measured speed.
+  const runs = (kind === 'heads' ? model.shape.layers * model.shape.heads : model.shape.layers) + 1;
+  const before = !running && !(stored && stored.complete) ? estimateSeconds(`evaluate:${model.id}`, sample.length * runs) : null;
+  // With many heads the cells are too narrow for numbers: colour only, the number in the tooltip.
+  const dense = !!result && result.kind === 'heads' && result.heads > 6;
+  const taskName = (key: string) => (isGlueTaskKey(key) ? GLUE_TASKS[key].name : key);
 
   return (
     <section className="sweep" aria-label="Ablation sweep">
-      <h3>Sweep: disable each {kind === 'heads' ? 'head' : 'layer'} alone</h3>
+      <h3>Sweep: switch off each {kind === 'heads' ? 'head' : 'layer'} alone</h3>
       <div className="panel-controls">
         <label>
-          Disable
+          Switch off
           <select name="sweep-kind" value={kind} disabled={!!running} onChange={(e) => setKind(e.target.value as SweepKind)}>
             <option value="heads">each head ({model.shape.layers * model.shape.heads} runs)</option>
             <option value="layers">each layer ({model.shape.layers} runs)</option>
@@ -205,10 +212,15 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
           }}
         />
       </div>
+      {before !== null && (
+        <p className="hint" data-testid="sweep-estimate">
+          {runs} runs of {sample.length} examples: {formatDuration(before)} at the speed measured so far (less, as unchanged lower layers are reused).
+        </p>
+      )}
       {running && (
-        <p data-testid="sweep-progress" aria-live="polite">
-          {running.done} of {running.total} runs{left !== null ? `, about ${left < 90 ? `${left} s` : `${Math.round(left / 60)} min`} left` : ''}
-          <progress value={running.done} max={running.total} />
+        <p data-testid="sweep-progress" aria-live="polite" className="num">
+          {running.done} of {running.total} runs{left !== null ? `, ${formatDuration(left)} left` : ''}
+          <progress value={running.done} max={running.total} aria-label="Sweep progress" />
         </p>
       )}
       {layerWork && (
@@ -223,7 +235,7 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
           <p className="hint" data-testid="sweep-summary">
             {imported ? `Imported from ${imported}: ` : ''}
             {result.model}
-            {result.revision ? `@${result.revision}` : ''} on {result.task}, {result.sample.size} examples, {result.mode === 'zero' ? 'zeroed' : result.mode === 'uniform' ? 'uniform' : 'skipped'}; baseline {result.metric} {result.baseline.score.toFixed(3)}; {result.runs.length} runs{result.complete ? '' : ' (incomplete)'}. Cells: score change when that {result.kind === 'heads' ? 'head' : 'layer'} alone is disabled.
+            {result.revision ? `@${result.revision}` : ''} on {taskName(result.task)}, {result.sample.size} examples, {result.mode === 'zero' ? 'heads output zero' : result.mode === 'uniform' ? 'heads attend evenly' : 'layers skipped'}; baseline {result.metric} {result.baseline.score.toFixed(3)}; {result.runs.length} runs{result.complete ? '' : ' (incomplete)'}. Each cell: the score change when that {result.kind === 'heads' ? 'head' : 'layer'} alone is switched off.
           </p>
           {imported && result.modelIdentity !== model.identity && (
             <p className="notice" role="status" data-testid="sweep-other-model">
@@ -236,22 +248,23 @@ export function SweepPanel({ client, model, state, task, sample, first, mapping,
             <thead>
               <tr>
                 <th />
-                {result.kind === 'heads' ? Array.from({ length: result.heads }, (_, h) => <th key={h}>head {h + 1}</th>) : <th>layer off</th>}
+                {result.kind === 'heads' ? Array.from({ length: result.heads }, (_, h) => <th key={h}>{h + 1}</th>) : <th>layer off</th>}
               </tr>
             </thead>
             <tbody>
               {matrix.map((row, l) => (
                 <tr key={l}>
-                  <th>layer {l + 1}</th>
+                  <th>L{l + 1}</th>
                   {row.map((v, h) => (
-                    <td key={h} data-value={v ?? ''} style={v === null ? undefined : { background: colour(v), color: Math.abs(v) > extent * 0.6 ? '#fff' : '#000' }} title={v === null ? 'not run yet' : `${result.kind === 'heads' ? `head ${l + 1}-${h + 1}` : `layer ${l + 1}`}: ${fmt(v)}`}>
-                      {v === null ? '·' : fmt(v)}
+                    <td key={h} data-value={v ?? ''} className={v === null ? 'pending' : undefined} style={v === null ? undefined : { background: colourOf(scale, v), color: textOn(scale, v) }} title={v === null ? 'not run yet' : `${result.kind === 'heads' ? `head ${l + 1}-${h + 1}` : `layer ${l + 1}`}: ${fmt(v)}`}>
+                      {v === null ? '' : dense ? '' : fmt(v)}
                     </td>
                   ))}
                 </tr>
               ))}
             </tbody>
           </table>
+          <ColorLegend scale={scale} title={`Δ ${result.metric}`} ends={['hurts', 'helps']} width={130} note={`${scale.domain[1]} is the largest change, rounded up`} />
         </>
       )}
     </section>

@@ -46,57 +46,77 @@ export function drawGrid(ctx: CanvasRenderingContext2D, g: GridLayout, attention
     }
   }
   ctx.putImageData(frame, 0, 0);
-  ctx.font = `${g.label - 3}px system-ui, sans-serif`;
+  // One row of head numbers on top and one column of layer numbers on the left.
+  ctx.font = `${g.font}px system-ui, sans-serif`;
   ctx.fillStyle = getComputedStyleColor(ctx.canvas);
+  ctx.textAlign = 'center';
   ctx.textBaseline = 'alphabetic';
-  for (let l = 0; l < g.layers; l++) {
-    for (let h = 0; h < g.heads; h++) {
-      const o = cellOrigin(g, l, h);
-      ctx.fillText(`${l + 1}-${h + 1}`, o.x, o.y - 3);
-    }
-  }
+  for (let h = 0; h < g.heads; h++) ctx.fillText(String(h + 1), cellOrigin(g, 0, h).x + g.cell / 2, g.top - 3);
+  ctx.textAlign = 'right';
+  ctx.textBaseline = 'middle';
+  for (let l = 0; l < g.layers; l++) ctx.fillText(`L${l + 1}`, g.left - 4, cellOrigin(g, l, 0).y + g.cell / 2);
+  ctx.textAlign = 'start';
 }
 
 function getComputedStyleColor(canvas: HTMLCanvasElement | OffscreenCanvas): string {
   return typeof getComputedStyle === 'function' && canvas instanceof HTMLCanvasElement ? getComputedStyle(canvas).color || '#444' : '#444';
 }
 
-/** The overlay: disabled heads crossed out, highlighted heads ringed, the hovered and the selected head outlined. */
+/** A grey 45° hatch: a switched-off head (it reads on any colour, unlike a cross in red). */
+function hatch(ctx: CanvasRenderingContext2D, x: number, y: number, size: number): void {
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(x, y, size, size);
+  ctx.clip();
+  ctx.fillStyle = 'rgba(233,236,239,0.88)';
+  ctx.fillRect(x, y, size, size);
+  ctx.strokeStyle = '#9aa1ab';
+  ctx.lineWidth = 1.5;
+  ctx.beginPath();
+  for (let d = -size; d < size; d += 6) {
+    ctx.moveTo(x + d, y + size);
+    ctx.lineTo(x + d + size, y);
+  }
+  ctx.stroke();
+  ctx.restore();
+}
+
+/** The overlay: switched-off heads hatched, highlighted heads ringed, the hovered head dashed, the selected head double-ringed. */
 export function drawGridOverlay(
   ctx: CanvasRenderingContext2D,
   g: GridLayout,
-  marks: { selected: { layer: number; head: number } | null; hovered: { layer: number; head: number } | null; disabled: (layer: number, head: number) => boolean; highlighted: (layer: number, head: number) => boolean },
+  marks: { selected: { layer: number; head: number } | null; hovered: { layer: number; head: number } | null; disabled: (layer: number, head: number) => boolean; highlighted: (layer: number, head: number) => boolean; dimmed?: (layer: number, head: number) => boolean },
 ): void {
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   for (let l = 0; l < g.layers; l++) {
     for (let h = 0; h < g.heads; h++) {
       const o = cellOrigin(g, l, h);
-      if (marks.disabled(l, h)) {
-        ctx.fillStyle = 'rgba(255,255,255,0.55)';
-        ctx.fillRect(o.x, o.y, g.cell, g.cell);
-        ctx.strokeStyle = '#c0392b';
-        ctx.lineWidth = 2;
-        ctx.beginPath();
-        ctx.moveTo(o.x + 3, o.y + 3);
-        ctx.lineTo(o.x + g.cell - 3, o.y + g.cell - 3);
-        ctx.moveTo(o.x + g.cell - 3, o.y + 3);
-        ctx.lineTo(o.x + 3, o.y + g.cell - 3);
-        ctx.stroke();
-      }
+      if (marks.disabled(l, h)) hatch(ctx, o.x, o.y, g.cell);
       if (marks.highlighted(l, h)) {
-        ctx.strokeStyle = '#ff7f0e';
+        ctx.strokeStyle = '#E69F00';
         ctx.lineWidth = 3;
         ctx.strokeRect(o.x + 1.5, o.y + 1.5, g.cell - 3, g.cell - 3);
+      } else if (marks.dimmed?.(l, h)) {
+        ctx.fillStyle = 'rgba(255,255,255,0.72)';
+        ctx.fillRect(o.x, o.y, g.cell, g.cell);
       }
     }
   }
-  const outline = (ref: { layer: number; head: number } | null, colour: string, width: number) => {
-    if (!ref) return;
-    const o = cellOrigin(g, ref.layer, ref.head);
-    ctx.strokeStyle = colour;
-    ctx.lineWidth = width;
-    ctx.strokeRect(o.x - width / 2, o.y - width / 2, g.cell + width, g.cell + width);
-  };
-  outline(marks.hovered, '#888', 2);
-  outline(marks.selected, '#e4572e', 3);
+  if (marks.hovered) {
+    const o = cellOrigin(g, marks.hovered.layer, marks.hovered.head);
+    ctx.strokeStyle = '#1c2026';
+    ctx.lineWidth = 1;
+    ctx.setLineDash([3, 2]);
+    ctx.strokeRect(o.x - 1.5, o.y - 1.5, g.cell + 3, g.cell + 3);
+    ctx.setLineDash([]);
+  }
+  if (marks.selected) {
+    const o = cellOrigin(g, marks.selected.layer, marks.selected.head);
+    ctx.lineWidth = 2;
+    ctx.strokeStyle = '#111';
+    ctx.strokeRect(o.x - 1, o.y - 1, g.cell + 2, g.cell + 2);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = '#fff';
+    ctx.strokeRect(o.x + 0.5, o.y + 0.5, g.cell - 1, g.cell - 1);
+  }
 }

@@ -14,28 +14,65 @@ export const SEGMENT_COLOURS = ['#2f6fb0', '#c8651b'];
 export interface HeatmapLayout {
   k: number;
   cell: number;
+  /** Width of each label gutter; the map starts at (margin, margin). */
   margin: number;
   font: number;
-  /** Draw every n-th label when cells are too small for all of them. */
+  /** Draw every n-th label when even staggered labels do not fit. */
   labelStep: number;
+  /** Labels alternate sides (rows left/right, columns top/bottom), so each side has twice the room. */
+  stagger: boolean;
+  /** Width and height of the canvas. */
   size: number;
 }
 
-export function heatmapLayout(k: number, maxSide: number, margin: number): HeatmapLayout {
-  const cell = Math.max(3, Math.min(36, Math.floor((maxSide - margin) / Math.max(1, k))));
-  const font = Math.max(8, Math.min(13, cell - 2));
-  const labelStep = Math.max(1, Math.ceil((font + 1) / cell));
-  return { k, cell, margin, font, labelStep, size: margin + k * cell };
+export interface LabelFonts {
+  /** Labels are never smaller than this (10 px in the workspace, 18 px in classroom mode). */
+  minFont: number;
+  maxFont: number;
+  /** Characters of the longest token, for the gutter. */
+  longest: number;
+  /** The widest gutter, in px (longer tokens are squeezed). */
+  maxMargin: number;
+}
+
+const WORKSPACE_FONTS: LabelFonts = { minFont: 10, maxFont: 13, longest: 8, maxMargin: 96 };
+
+/**
+ * The largest map that fits a `side` × `side` square with labels of at least `minFont` px: labels
+ * beside each row and column if the pitch allows, else staggered on both sides, else thinned
+ * (every n-th token; the rest show on hover).
+ */
+export function heatmapLayout(k: number, side: number, fonts: Partial<LabelFonts> = {}): HeatmapLayout {
+  const f = { ...WORKSPACE_FONTS, ...fonts };
+  const n = Math.max(1, k);
+  const gutter = (font: number) => Math.min(f.maxMargin, Math.ceil(font * 0.62 * Math.max(3, f.longest)) + 10);
+  const make = (font: number, stagger: boolean, labelStep = 1): HeatmapLayout => {
+    const margin = gutter(font);
+    const cell = Math.max(3, Math.min(40, Math.floor((side - (stagger ? 2 : 1) * margin) / n)));
+    return { k, cell, margin, font, labelStep, stagger, size: (stagger ? 2 : 1) * margin + k * cell };
+  };
+  for (let font = f.maxFont; font >= f.minFont; font--) {
+    const L = make(font, false);
+    if (L.cell >= font + 2) return L;
+  }
+  for (let font = f.maxFont; font >= f.minFont; font--) {
+    const L = make(font, true);
+    if (2 * L.cell >= font + 2) return L;
+  }
+  const L = make(f.minFont, true);
+  return { ...L, labelStep: Math.ceil((f.minFont + 2) / (2 * L.cell)) };
+}
+
+/** Which tokens get a label, and on which side (0: left/top, 1: right/bottom). */
+export function labelPlaces(L: HeatmapLayout): { token: number; side: 0 | 1 }[] {
+  const out: { token: number; side: 0 | 1 }[] = [];
+  for (let i = 0, n = 0; i < L.k; i += L.labelStep, n++) out.push({ token: i, side: L.stagger ? ((n % 2) as 0 | 1) : 0 });
+  return out;
 }
 
 /** The first kept token of sentence B, or -1 for a single sentence. */
 export function segmentBoundary(segments: number[]): number {
   return segments.findIndex((s, i) => i > 0 && s !== segments[i - 1]);
-}
-
-function colourOf(w: number): string {
-  const v = Math.max(0, Math.min(255, Math.round(w * 255))) * 3;
-  return `rgb(${ATTENTION_LUT[v]},${ATTENTION_LUT[v + 1]},${ATTENTION_LUT[v + 2]})`;
 }
 
 export function drawHeatmap(ctx: CanvasRenderingContext2D, L: HeatmapLayout, d: DetailData): void {
@@ -51,19 +88,33 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, L: HeatmapLayout, d: 
   tile.getContext('2d')!.putImageData(img, 0, 0);
   ctx.imageSmoothingEnabled = false;
   ctx.drawImage(tile, margin, margin, k * cell, k * cell);
-  // Token labels: rows on the left ("from"), columns on top ("to"), coloured by segment.
+  // Token labels, coloured by segment: rows ("from") left, columns ("to") on top; staggered
+  // labels alternate with the right and bottom sides, each with a short leader tick.
   ctx.font = `${L.font}px ui-monospace, monospace`;
-  for (let i = 0; i < k; i += L.labelStep) {
-    ctx.fillStyle = SEGMENT_COLOURS[d.segments[i] ?? 0];
-    ctx.textAlign = 'right';
+  const end = margin + k * cell;
+  ctx.lineWidth = 1;
+  for (const { token: i, side } of labelPlaces(L)) {
+    const colour = SEGMENT_COLOURS[d.segments[i] ?? 0];
+    const mid = margin + (i + 0.5) * cell;
+    ctx.fillStyle = colour;
+    ctx.strokeStyle = colour;
     ctx.textBaseline = 'middle';
-    ctx.fillText(d.tokens[i], margin - 4, margin + (i + 0.5) * cell, margin - 6);
+    ctx.textAlign = side ? 'left' : 'right';
+    ctx.fillText(d.tokens[i], side ? end + 6 : margin - 6, mid, margin - 8);
     ctx.save();
-    ctx.translate(margin + (i + 0.5) * cell, margin - 4);
-    ctx.rotate(-Math.PI / 2);
+    ctx.translate(mid, side ? end + 6 : margin - 6);
+    ctx.rotate(side ? Math.PI / 2 : -Math.PI / 2);
     ctx.textAlign = 'left';
-    ctx.fillText(d.tokens[i], 0, 0, margin - 6);
+    ctx.fillText(d.tokens[i], 0, 0, margin - 8);
     ctx.restore();
+    if (L.stagger) {
+      ctx.beginPath();
+      ctx.moveTo(side ? end : margin, mid);
+      ctx.lineTo(side ? end + 3 : margin - 3, mid);
+      ctx.moveTo(mid, side ? end : margin);
+      ctx.lineTo(mid, side ? end + 3 : margin - 3);
+      ctx.stroke();
+    }
   }
   const b = segmentBoundary(d.segments);
   if (b > 0) {
@@ -84,11 +135,12 @@ export function drawHeatmap(ctx: CanvasRenderingContext2D, L: HeatmapLayout, d: 
 export function heatmapHit(L: HeatmapLayout, x: number, y: number): { row: number; col: number } | { token: number } | null {
   const col = Math.floor((x - L.margin) / L.cell);
   const row = Math.floor((y - L.margin) / L.cell);
+  const end = L.margin + L.k * L.cell;
   const inCols = x >= L.margin && col < L.k;
   const inRows = y >= L.margin && row < L.k;
   if (inCols && inRows) return { row, col };
-  if (inRows && x < L.margin && x >= 0) return { token: row };
-  if (inCols && y < L.margin && y >= 0) return { token: col };
+  if (inRows && x >= 0 && (x < L.margin || (L.stagger && x >= end && x < L.size))) return { token: row };
+  if (inCols && y >= 0 && (y < L.margin || (L.stagger && y >= end && y < L.size))) return { token: col };
   return null;
 }
 
@@ -100,13 +152,21 @@ export function drawHeatmapHighlight(ctx: CanvasRenderingContext2D, L: HeatmapLa
   if (row !== null) ctx.strokeRect(L.margin - 1, L.margin + row * L.cell - 1, L.k * L.cell + 2, L.cell + 2);
   if (col !== null) ctx.strokeRect(L.margin + col * L.cell - 1, L.margin - 1, L.cell + 2, L.k * L.cell + 2);
   ctx.fillStyle = 'rgba(228,87,46,0.18)';
-  if (row !== null) ctx.fillRect(0, L.margin + row * L.cell, L.margin, L.cell);
-  if (col !== null) ctx.fillRect(L.margin + col * L.cell, 0, L.cell, L.margin);
+  const end = L.margin + L.k * L.cell;
+  if (row !== null) {
+    ctx.fillRect(0, L.margin + row * L.cell, L.margin, L.cell);
+    if (L.stagger) ctx.fillRect(end, L.margin + row * L.cell, L.margin, L.cell);
+  }
+  if (col !== null) {
+    ctx.fillRect(L.margin + col * L.cell, 0, L.cell, L.margin);
+    if (L.stagger) ctx.fillRect(L.margin + col * L.cell, end, L.cell, L.margin);
+  }
 }
 
 export interface LinesLayout {
   k: number;
   row: number;
+  font: number;
   labelWidth: number;
   gapBetween: number;
   boundary: number;
@@ -114,11 +174,11 @@ export interface LinesLayout {
   height: number;
 }
 
-export function linesLayout(d: DetailData, labelWidth: number): LinesLayout {
-  const row = 18;
+export function linesLayout(d: DetailData, labelWidth: number, font = 12): LinesLayout {
+  const row = Math.max(18, font + 6);
   const boundary = segmentBoundary(d.segments);
   const gap = boundary > 0 ? 10 : 0;
-  return { k: d.tokens.length, row, labelWidth, gapBetween: 220, boundary, width: labelWidth * 2 + 220, height: d.tokens.length * row + gap + 8 };
+  return { k: d.tokens.length, row, font, labelWidth, gapBetween: 220, boundary, width: labelWidth * 2 + 220, height: d.tokens.length * row + gap + 8 };
 }
 
 function lineY(L: LinesLayout, i: number): number {
@@ -130,7 +190,7 @@ export function drawLines(ctx: CanvasRenderingContext2D, L: LinesLayout, d: Deta
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
   const x0 = L.labelWidth;
   const x1 = L.labelWidth + L.gapBetween;
-  ctx.font = '12px ui-monospace, monospace';
+  ctx.font = `${L.font}px ui-monospace, monospace`;
   ctx.textBaseline = 'middle';
   for (let i = 0; i < L.k; i++) {
     const dim = focus && !((focus.side === 'from' && focus.token === i) || focus.side === 'to');
@@ -173,4 +233,3 @@ export function linesHit(L: LinesLayout, x: number, y: number): { side: 'from' |
   return null;
 }
 
-export { colourOf };

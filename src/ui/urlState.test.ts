@@ -49,6 +49,14 @@ describe('URL state', () => {
     expect(problems).toEqual(['The link\'s "classifier" value was not understood; using the default.']);
   });
 
+  it('opens the first side panel for older links that name the atlas tab, and a small sample by default', () => {
+    expect(readUrlState('?panel=atlas')).toEqual({ state: { ...defaultUrlState(), panel: 'patterns' }, problems: [] });
+    expect(readUrlState('?panel=sweep').state.panel).toBe('sweep');
+    expect(defaultUrlState().sampleSize).toBe(64);
+    // "all" (0) is no longer the default, so a link keeps it.
+    expect(writeUrlState({ ...defaultUrlState(), sampleSize: 0 })).toBe('?n=0');
+  });
+
   it('keeps a link with every head of a 12 × 12 model disabled short', () => {
     const all = `12x12.${'_'.repeat(24)}`;
     const search = writeUrlState({ ...defaultUrlState(), mask: all, head: { layer: 12, head: 12 } });

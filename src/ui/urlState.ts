@@ -26,6 +26,9 @@ export const TEXT_LINK_BUDGET = 3500;
 /** Names the texts that were too long to keep in the link: "a", "b" or "a,b". */
 const CUT_KEY = 'cut';
 
+/** The sample the analyses, scores and sweeps start with (the first n dev examples). */
+export const DEFAULT_SAMPLE = 64;
+
 const text = (key: string, fallback: string): Prop<string> => ({
   key,
   packedKey: `${key}z`,
@@ -178,8 +181,17 @@ const sweepUrlProp: Prop<string> = {
   format: (v) => v,
 };
 
-export const PANELS = ['atlas', 'patterns', 'special', 'drift', 'masking'] as const;
+/** The side panels of the workspace, in tab order (see sidePanels.tsx). */
+export const PANELS = ['patterns', 'special', 'drift', 'masking', 'sweep'] as const;
 export type Panel = (typeof PANELS)[number];
+
+/** The open side panel; `atlas` (older links, when the grid was a tab of its own) opens the first. */
+const panelProp: Prop<Panel> = {
+  key: 'panel',
+  fallback: 'patterns',
+  parse: (raw) => (raw === 'atlas' ? 'patterns' : (PANELS as readonly string[]).includes(raw) ? (raw as Panel) : null),
+  format: (v) => v,
+};
 
 export const URL_SCHEMA = {
   model: model('model', 'bundled:micro-bert-sst2'),
@@ -198,10 +210,11 @@ export const URL_SCHEMA = {
   mask: maskProp,
   layersOff: layersProp,
   disableMode: oneOf('mode', ['zero', 'uniform'] as const, 'zero'),
-  panel: oneOf('panel', PANELS, 'atlas'),
+  panel: panelProp,
   task: oneOf('task', Object.keys(GLUE_TASKS), 'sst2'),
-  /** Examples of the task's dev set the analyses and scores use: the first n, 0 = all. */
-  sampleSize: integer('n', 0, 0, 100000),
+  /** Examples of the task's dev set the analyses and scores use: the first n, 0 = all. A small
+   * sample by default, so a first run takes seconds; "all" is one click away. */
+  sampleSize: integer('n', DEFAULT_SAMPLE, 0, 100000),
   /** Which classifier names pattern types (and made the pattern histogram): default, rules or the user's fitted one. */
   classifier: oneOf('classifier', CLASSIFIER_KINDS, 'default'),
   classroom: flag('classroom'),
