@@ -87,18 +87,6 @@ export function checkHubHost(host: string): string {
   return host.replace(/\/+$/, '');
 }
 
-/** A URL with any user name and password removed, for messages. */
-export function shownUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.href;
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//');
-  }
-}
-
 /** A body that is a web page (an error or login page served with 200), not the file asked for. */
 function looksLikeHtml(bytes: Uint8Array): boolean {
   const head = new TextDecoder().decode(bytes.subarray(0, 512)).replace(/^\uFEFF/, '').trimStart().toLowerCase();

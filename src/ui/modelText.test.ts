@@ -17,3 +17,12 @@ describe('bundled model names', () => {
     expect(problems.join(' ')).toMatch(/model/);
   });
 });
+
+describe('a link whose Hub host holds credentials', () => {
+  it('is not followed, and what is reported does not repeat the password', () => {
+    const { state, problems } = readUrlState(`?model=a%2Fb&hub=${encodeURIComponent('http://user:s3cret@127.0.0.1:9')}`);
+    expect(state.hubHost).toBe('https://huggingface.co');
+    expect(problems).toEqual(['The link\'s "hub" value was not understood; using the default.']);
+    expect(problems.join(' ')).not.toContain('s3cret');
+  });
+});

@@ -58,6 +58,8 @@ const hostProp: Prop<string> = {
   parse: (raw) => {
     try {
       const url = new URL(raw);
+      // A host with credentials is refused: a link must never carry (or show) a password.
+      if (url.username || url.password) return null;
       return url.protocol === 'https:' || url.protocol === 'http:' ? raw.replace(/\/+$/, '') : null;
     } catch {
       return null;
