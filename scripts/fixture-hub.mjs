@@ -58,6 +58,9 @@ export function startFixtureHub(port = 0, root = ROOT) {
     }
     createReadStream(path, { start: 0, end: length - 1 }).pipe(res);
   });
+  // Clients close idle connections first (undici after 4 s): a server closing them at 5 s races a
+  // reused connection's next request (ECONNRESET) when a busy machine delays the client.
+  server.keepAliveTimeout = 60_000;
   return new Promise((resolve) => {
     server.listen(port, '127.0.0.1', () => {
       resolve({ url: `http://127.0.0.1:${server.address().port}`, requests, close: () => new Promise((r) => server.close(r)) });

@@ -143,8 +143,11 @@ function checkTokenizerIds(tokenizer: BertTokenizer, shape: BertShape): void {
   }
 }
 
-/** An ONNX file's embedding tables against config.json: what the graph holds decides, the config only describes it. */
-/** `logitsWidth`: a classifier's number of labels as the graph fixes it (null: not a classifier, or not fixed). */
+/**
+ * An ONNX file's embedding tables against config.json: what the graph holds decides, the config
+ * only describes it. `logitsWidth`: a classifier's number of labels as the graph fixes it (null:
+ * not a classifier, or not fixed; the test run checks it then).
+ */
 function checkOnnxTables(file: string, tables: EmbeddingTables, logitsWidth: number | null, shape: BertShape): { shape: BertShape; notices: string[] } {
   const differ = (what: string, rows: number, field: string, value: number) =>
     new EngineError('corrupt', `${file}'s ${what} has ${rows} rows, but config.json's ${field} is ${value}: the file and the config do not belong together.`);

@@ -35,6 +35,7 @@ export interface ModelSource {
 export interface ByteCache {
   get(url: string): Promise<Uint8Array | null>;
   put(url: string, bytes: Uint8Array): Promise<void>;
+  /** Removes one entry (a file that no longer parses). */
   remove?(url: string): Promise<void>;
   /** Removes every entry whose URL starts with `prefix`; returns how many were removed. */
   removeAll?(prefix: string): Promise<number>;
@@ -48,7 +49,7 @@ export interface ByteCache {
 export function checkContainedPath(path: unknown, what: string): string {
   const shown = JSON.stringify(String(path)).slice(0, 80);
   const refuse = (why: string) => new EngineError('bad-input', `${what} names the file ${shown}, which ${why}: a model's files must stay inside its own folder, so it is refused.`);
-  if (typeof path !== 'string' || path.length === 0) throw refuse('is empty');
+  if (typeof path !== 'string' || path.length === 0) throw refuse('is not a file name');
   if (path.includes('\\')) throw refuse('holds a backslash');
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(path)) throw refuse('holds a control character');
@@ -85,18 +86,6 @@ export function checkHubHost(host: string): string {
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new EngineError('bad-input', `The Hub host must be an http(s) URL, not ${url.protocol}.`);
   return host.replace(/\/+$/, '');
-}
-
-/** A URL with any user name and password removed, for messages. */
-export function shownUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.href;
-  } catch {
-    return url.replace(/\/\/[^/@]*@/, '//');
-  }
 }
 
 /** A body that is a web page (an error or login page served with 200), not the file asked for. */

@@ -47,7 +47,8 @@ function embeddingTables(graph: DecodedGraph): EmbeddingTables {
   const producer = new Map<string, Node>();
   for (const n of graph.node) for (const o of n.output) producer.set(o, n);
   const rows = (gatherName: string): number | null => {
-    const gather = graph.node.find((n) => n.opType === 'Gather' && n.name === gatherName);
+    // Exports of task models prefix the module path (/bert/embeddings/…).
+    const gather = graph.node.find((n) => n.opType === 'Gather' && n.name.endsWith(gatherName));
     let tensor = gather?.input[0];
     for (let hops = 0; tensor !== undefined && hops < 4; hops++) {
       const init = initializers.get(tensor);

@@ -17,3 +17,12 @@ describe('bundled model names', () => {
     expect(problems.join(' ')).toMatch(/model/);
   });
 });
+
+describe('a link whose Hub host holds credentials', () => {
+  it('is followed without them, and what is reported does not repeat the password', () => {
+    const { state, problems } = readUrlState(`?model=a%2Fb&hub=${encodeURIComponent('http://user:s3cret@127.0.0.1:9')}`);
+    expect(state.hubHost).toBe('http://127.0.0.1:9');
+    expect(problems).toEqual(["The link's Hub host held a user name or password; they were removed."]);
+    expect(problems.join(' ')).not.toContain('s3cret');
+  });
+});

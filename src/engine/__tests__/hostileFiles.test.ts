@@ -196,6 +196,14 @@ describe('paths a model file names stay inside its folder', () => {
     expect(e.message).toMatch(/model\.safetensors\.index\.json names the file "\.\.\/tiny-bert\/model\.safetensors".*refused/);
   });
 
+  it('a shard name that is not a string is refused (it was "t.split is not a function")', async () => {
+    const index = fixtureJson('tiny-bert-sharded', 'model.safetensors.index.json');
+    const [first] = Object.keys(index.weight_map);
+    index.weight_map[first] = 5;
+    const e = await refusal(prepareModel(withFiles('tiny-bert-sharded', { 'model.safetensors.index.json': json(index) })));
+    expect(e.message).toBe('model.safetensors.index.json names the file "5", which is not a file name: a model\'s files must stay inside its own folder, so it is refused.');
+  });
+
   it('an ONNX external-data location outside the folder is refused', async () => {
     const model = onnx.ModelProto.decode(readFileSync(`${hubFolder('tiny-bert')}/onnx/model.onnx`));
     const t = (model.graph!.initializer as onnx.TensorProto[]).find((i) => i.rawData.byteLength > 64)!;

@@ -147,6 +147,7 @@ describe('downloads: web pages, broken bodies, caching and credentials', () => {
       if (route) return route(res);
       res.writeHead(404).end();
     });
+    server.keepAliveTimeout = 60_000; // as in scripts/fixture-hub.mjs: the client closes idle connections first
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
