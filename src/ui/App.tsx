@@ -7,6 +7,7 @@ import { AnalysisPanel } from './AnalysisPanel';
 import { AtlasPanel } from './AtlasPanel';
 import { HeadPatternCard } from './HeadPatternCard';
 import { ExamplesMenu } from './ExamplesMenu';
+import { Lessons } from './LessonMenu';
 import { GridExportButtons, HeadExportButtons } from './ExportButtons';
 import { decodeHeadMask, keepValues } from './headMask';
 import { MaskingPanel } from './MaskingPanel';
@@ -139,9 +140,12 @@ export function App() {
   const loadModelText = async (modelText: string, hubHost: string, format: UrlState['format']) => {
     try {
       // The link follows the model only once it has loaded, so it never points at a broken one.
-      if (await load(specOfModelText(modelText, hubHost), format)) setState((s) => ({ ...s, model: modelText, hubHost: hubHost || s.hubHost, format }));
+      const info = await load(specOfModelText(modelText, hubHost), format);
+      if (info) setState((s) => ({ ...s, model: modelText, hubHost: hubHost || s.hubHost, format }));
+      return info?.shape ?? null;
     } catch (e) {
       report((e as Error).message);
+      return null;
     }
   };
 
@@ -186,6 +190,7 @@ export function App() {
         )}
         <div className="view-actions">
           {running && <span className="computing" data-testid="computing">computing…</span>}
+          <Lessons state={state} setState={setState} report={report} shape={model?.shape ?? null} loadModel={loadModelText} />
           <button type="button" name="copy-link" onClick={() => void copyLink()}>
             Copy link
           </button>
