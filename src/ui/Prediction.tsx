@@ -3,6 +3,9 @@ import type { ModelInfo } from '../engine/client';
 
 /** The classifier's output as label probabilities. */
 export function ClassPrediction({ model, logits }: { model: ModelInfo; logits: Float32Array }) {
+  // Right after a switch from a masked LM, the last result still holds its vocabulary-sized logits
+  // (hundreds of thousands of rows, which froze the page) until this model's first run returns.
+  if (logits.length !== model.shape.numLabels) return null;
   const probs = softmax(logits);
   return (
     <table className="prediction" aria-label="Prediction">
