@@ -35,7 +35,13 @@ async function openMenu(page: Page) {
 }
 
 async function selectHead(page: Page, layer: number, head: number) {
-  const c = await cellCentre(page, layer - 1, head - 1);
+  let c = await cellCentre(page, layer - 1, head - 1);
+  const height = page.viewportSize()!.height;
+  // A cell below the fold (the 4th layer at 1280 × 720) is scrolled to first.
+  if (c.y < 10 || c.y > height - 10) {
+    await page.evaluate((by) => window.scrollBy(0, by), c.y - height / 2);
+    c = await cellCentre(page, layer - 1, head - 1);
+  }
   await page.mouse.click(c.x, c.y);
   await expect(page.getByRole('heading', { name: `Head ${layer}-${head}` })).toBeVisible();
 }
@@ -100,6 +106,8 @@ test('build three steps, reorder, present with the keys (same text: no forward),
   await expect(page.locator('.app.classroom')).toBeVisible();
   await atStep(page, '1 / 3', 'B: head 2-3 in layer 2', '2-3');
   await expect(page.locator('.classroom-text')).toContainText(TEXT_1);
+  // The step's own forward pass (its text differs from the view before Play) has returned.
+  await expect(page.locator('.token-chips')).toContainText('teacher');
   await gridIsDrawn(page, L, H);
   await expect(page.getByTestId('computing')).toHaveCount(0);
   // → to a step on the same model and text: the head and caption change, and no forward pass runs.
@@ -252,6 +260,10 @@ test('the example lessons open: the embedded pair plays; the Hub lesson says its
     await expect(page.getByTestId('lesson-position')).toHaveText(`${i} / ${n}`);
     await expect(page.getByTestId('lesson-waiting')).toHaveCount(0);
     await gridIsDrawn(page, L, H);
+    // What the captions say about the prediction is what this model does.
+    if (i === n - 1) await expect(page.getByRole('table', { name: 'Prediction' })).toContainText(/positive\s*46\.0%/);
+    if (i === n) await expect(page.getByRole('table', { name: 'Prediction' })).toContainText(/positive\s*8[56]\.\d%/);
+    await expect(page.getByTestId('computing')).toHaveCount(0);
     await page.screenshot({ path: `${ARTIFACTS}/lessons-micro-step-${i}.png` });
   }
   await page.keyboard.press('Escape');
