@@ -42,7 +42,7 @@ export function LessonEditor(p: LessonEditorProps) {
         <ol className="lesson-steps" aria-label="Steps">
           {lesson.steps.map((s, i) => (
             <li key={i} aria-current={i === selected ? 'step' : undefined}>
-              <button type="button" className="lesson-step-jump" name={`lesson-step-${i + 1}`} onClick={() => p.onJump(i)} title="Show this step's view">
+              <button type="button" className="lesson-step-jump" name={`lesson-step-${i + 1}`} onClick={() => p.onJump(i)} title={`Show step ${i + 1}: ${s.caption}`}>
                 {i + 1}. {s.title || s.caption || '(no caption)'}
               </button>
               <button type="button" aria-label={`Move step ${i + 1} up`} disabled={i === 0} onClick={() => { p.onChange(moveStep(lesson, i, -1)); p.onSelect(i - 1); }}>
