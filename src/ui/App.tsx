@@ -7,6 +7,7 @@ import { AtlasPanel } from './AtlasPanel';
 import { ClassroomView } from './ClassroomView';
 import { HeadPatternCard } from './HeadPatternCard';
 import { activeClassifier, headEvidence, useUserPatternModel } from './userPatternModel';
+import { Lessons } from './LessonMenu';
 import { GridExportButtons, HeadExportButtons } from './ExportButtons';
 import { decodeHeadMask, keepValues } from './headMask';
 import { InputBand } from './InputBand';
@@ -172,9 +173,12 @@ export function App() {
   const loadModelText = async (modelText: string, hubHost: string, format: UrlState['format']) => {
     try {
       // The link follows the model only once it has loaded, so it never points at a broken one.
-      if (await load(specOfModelText(modelText, hubHost), format)) setState((s) => ({ ...s, model: modelText, hubHost: hubHost || s.hubHost, format }));
+      const info = await load(specOfModelText(modelText, hubHost), format);
+      if (info) setState((s) => ({ ...s, model: modelText, hubHost: hubHost || s.hubHost, format }));
+      return info?.shape ?? null;
     } catch (e) {
       report((e as Error).message);
+      return null;
     }
   };
 
@@ -220,8 +224,9 @@ export function App() {
   const toggleClassroom = () => setState((s) => ({ ...s, classroom: !s.classroom, head: s.head ?? { layer: 1, head: 1 } }));
   const viewActions = (
     <div className="view-actions">
-      {/* Lessons (issue 14, lessons half) add their menu here. */}
-      <div className="lesson-slot" />
+      <div className="lesson-slot">
+        <Lessons state={state} setState={setState} report={report} shape={model?.shape ?? null} loadModel={loadModelText} />
+      </div>
       <button type="button" name="copy-link" onClick={() => void copyLink()}>
         Copy link
       </button>
@@ -255,7 +260,7 @@ export function App() {
           hubHost={state.hubHost}
           format={state.format}
           busy={!client}
-          onLoad={loadModelText}
+          onLoad={(text, host, format) => void loadModelText(text, host, format)}
           onRemoveCache={(text, host) => void removeCachedFiles(text, host)}
           onFiles={(label, files, format) => {
             void load({ kind: 'files', label, files }, format);
