@@ -180,7 +180,8 @@ test('a grid cell hover shows the head summary, and disabled heads change the ru
   await ready(page);
   const c = await cellCentre(page, 0, 0);
   await page.mouse.move(c.x, c.y);
-  await expect(page.getByRole('tooltip')).toContainText(/^1-1 · max [01]\.\d\d · entropy \d\.\d\d · to \[CLS\]/);
+  // The head's type on this sentence with its evidence in words, then its numbers.
+  await expect(page.getByRole('tooltip')).toContainText(/^1-1 · (vertical|diagonal|vertical\+diagonal|block|heterogeneous)\b[^·]* · max [01]\.\d\d · entropy \d\.\d\d · to \[CLS\]/);
   const before = await page.getByTestId('attention-grid').evaluate((c: HTMLCanvasElement) => c.toDataURL());
   await page.keyboard.down('Shift');
   await page.mouse.click(c.x, c.y);

@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } fro
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HUB } from '../playwright.config';
-import { DEFAULT_MODEL, gridIsDrawn } from './helpers';
+import { cellCentre, DEFAULT_MODEL, gridIsDrawn } from './helpers';
 
 const BUNDLED = fileURLToPath(new URL('../public/models/micro-bert-sst2/', import.meta.url));
 
@@ -38,16 +38,16 @@ test('a render error stays in its panel: the message is shown there and the rest
       return request;
     };
   });
-  await page.goto('/?panel=masking');
+  await page.goto('/?panel=sweep');
   await defaultModelWorks(page);
-  const masking = page.getByRole('region', { name: 'Masking and task scores' }).or(page.getByTestId('panel-error'));
-  await expect(page.getByTestId('panel-error')).toContainText('The masking panel failed to draw');
-  await expect(masking).toHaveCount(1);
+  const sweep = page.getByRole('region', { name: 'Ablation sweep' }).or(page.getByTestId('panel-error'));
+  await expect(page.getByTestId('panel-error')).toContainText('The sweep panel failed to draw');
+  await expect(sweep).toHaveCount(1);
   // The atlas still answers: another text runs and draws.
   await page.locator('textarea[name="text-a"]').fill('a fine film .');
   await expect(page.locator('.token-chips li')).toHaveCount(6);
   await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
-  await page.getByRole('tab', { name: 'Atlas' }).click();
+  await page.getByRole('tab', { name: 'Special' }).click();
   await expect(page.getByTestId('panel-error')).toHaveCount(0);
 });
 
@@ -64,10 +64,10 @@ test('a config claiming 1e8 or 2^32 labels neither crashes nor blanks the app', 
     const loaded = page.getByTestId('model-info').filter({ hasText: name });
     const refused = page.getByRole('alert').filter({ hasText: new RegExp(`${name}.*(label|output)|(label|output).*${count}`, 'i') });
     await expect(loaded.or(refused).first()).toBeVisible();
-    if (await loaded.count()) await expect(page.getByRole('region', { name: 'Masking and task scores' })).toContainText(`${count} output(s); SST-2 needs 2`);
+    if (await loaded.count()) await expect(page.getByRole('region', { name: 'Task scores with heads switched off' })).toContainText(`${count} output(s); SST-2 needs 2`);
     await expect(page.getByTestId('panel-error')).toHaveCount(0);
     await gridIsDrawn(page, DEFAULT_MODEL.layers, DEFAULT_MODEL.heads);
-    await expect(page.getByRole('tab', { name: 'Atlas' })).toBeVisible();
+    await expect(page.getByRole('tab', { name: 'Mask' })).toBeVisible();
   }
 });
 
@@ -76,7 +76,7 @@ test('a 300-byte sweep file of 20000 × 20000 heads, by link or Import, is refus
     JSON.stringify({ format: 'head-atlas-sweep', version: 1, model: 'm', revision: null, task: 'sst2', metric: 'accuracy', sample: { size: 1, first: true }, mode: 'zero', kind: 'heads', layers, heads, baseline: { score: 0.5 }, runs: [], complete: false, createdWith: 'browser' });
   expect(sweep(20000, 20000).length).toBeLessThan(300);
   await page.route('**/crafted-sweep.json', (route) => route.fulfill({ status: 200, contentType: 'application/json', body: sweep(20000, 20000) }));
-  await page.goto('/?panel=masking&sweep=crafted-sweep.json');
+  await page.goto('/?panel=sweep&sweep=crafted-sweep.json');
   await expect(page.getByRole('alert').filter({ hasText: 'crafted-sweep.json' })).toContainText('"layers" is 20000, not a whole number from 1 to 128');
   await defaultModelWorks(page);
   const imports = page.locator('input[name="sweep-import"]');
@@ -119,15 +119,20 @@ test('leaving the masking panel and coming back: a new masked evaluation runs to
   await defaultModelWorks(page);
   const progress = page.getByTestId('masking-progress');
   await expect(progress).toContainText('baseline 32/32');
-  await page.locator('details.layer-switches').evaluate((d: HTMLDetailsElement) => (d.open = true));
-  await page.locator('input[name="layer-4"]').uncheck();
+  const switchOff = async (layer: number, head: number) => {
+    const at = await cellCentre(page, layer, head);
+    await page.keyboard.down('Shift');
+    await page.mouse.click(at.x, at.y);
+    await page.keyboard.up('Shift');
+  };
+  await switchOff(3, 0);
   await expect(progress).toContainText('masked 32/32');
   // Away and back, with another mask: the panel's new jobs must not inherit the old ones' cancels.
-  await page.getByRole('tab', { name: 'Atlas' }).click();
+  await page.getByRole('tab', { name: 'Types' }).click();
   await expect(progress).toHaveCount(0);
-  await page.locator('input[name="layer-3"]').uncheck();
-  await expect(page.getByTestId('mask-count')).toContainText('2 layers off');
-  await page.getByRole('tab', { name: 'Masking & task scores' }).click();
+  await switchOff(2, 1);
+  await expect(page.getByTestId('mask-count')).toContainText('2 heads and 0 layers off');
+  await page.getByRole('tab', { name: 'Mask' }).click();
   await expect(progress).toContainText('masked 32/32');
   await expect(page.getByTestId('masked-score')).toBeVisible();
 });
@@ -144,6 +149,7 @@ test('where the browser cannot store results, the scores and sweep stay on the p
   const unsaved = page.getByRole('alert').filter({ hasText: 'Results could not be saved in this browser' });
   await expect(unsaved).toHaveCount(1);
   await expect(unsaved).toContainText('IndexedDB is blocked here');
+  await page.getByRole('tab', { name: 'Sweep' }).click();
   await page.locator('button[name="sweep-run"]').click();
   await expect(page.getByTestId('sweep-progress')).toContainText(/^[4-9] of 17 runs/);
   await page.locator('button[name="sweep-pause"]').click();
@@ -155,7 +161,7 @@ test('two tabs running one sweep keep both tabs’ runs (each save merges with t
   const first = await context.newPage();
   const second = await context.newPage();
   for (const p of [first, second]) {
-    await p.goto('/?panel=masking&n=32');
+    await p.goto('/?panel=sweep&n=32');
     await expect(p.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
     await expect(p.locator('button[name="sweep-run"]')).toHaveText('Run sweep');
   }

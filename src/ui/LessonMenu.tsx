@@ -65,6 +65,8 @@ export function Lessons({ state, setState, report, shape, loadModel }: LessonsPr
   shapeRef.current = shape;
   const showToken = useRef(0);
   const saveFailed = useRef(false);
+  // What the store holds (as read, or as last written): the lesson read at start is not written back.
+  const inStore = useRef<{ current: unknown; previous: unknown } | null>(null);
 
   /** Makes `next` the lesson being edited; a different one with steps is kept as the previous lesson. */
   const adopt = useCallback(
@@ -112,6 +114,7 @@ export function Lessons({ state, setState, report, shape, loadModel }: LessonsPr
         }
       }
       setLesson(current);
+      inStore.current = { current: opened === null ? current : null, previous: stored.previous };
       setReady(true);
     })();
     return () => {
@@ -121,7 +124,8 @@ export function Lessons({ state, setState, report, shape, loadModel }: LessonsPr
 
   // Every change is stored; a failed save is reported once, and the lesson stays on the page.
   useEffect(() => {
-    if (!ready) return;
+    if (!ready || (inStore.current?.current === lesson && inStore.current.previous === previous)) return;
+    inStore.current = { current: lesson, previous };
     saveLessons({ current: lesson, previous }).then(
       () => (saveFailed.current = false),
       (e) => {

@@ -46,6 +46,9 @@ export const SIDE_PANELS: SidePanelSpec[] = [
   { id: 'sweep', label: 'Sweep', title: 'Each head or layer switched off alone: the score change of each (Figs. 8–9)', applies: classifierOnly, render: (ctx) => <MaskingPanel client={ctx.client} model={ctx.model} state={ctx.state} setState={ctx.setState} report={ctx.report} masks={ctx.masks} view="sweep" /> },
 ];
 
+/** What an error message calls each panel. */
+const PANEL_NAMES: Record<Panel, string> = { patterns: 'The pattern-types panel', special: 'The special-tokens panel', drift: 'The drift panel', masking: 'The masking panel', sweep: 'The sweep panel' };
+
 /** The side pane: a tab bar of the panels, and the open one (or, collapsed, a strip that opens it again). */
 export function SidePanel({ ctx, collapsed, onCollapse }: { ctx: SidePanelContext | null; collapsed: boolean; onCollapse(collapsed: boolean): void }) {
   const open = SIDE_PANELS.find((p) => p.id === ctx?.state.panel) ?? SIDE_PANELS[0];
@@ -95,7 +98,7 @@ export function SidePanel({ ctx, collapsed, onCollapse }: { ctx: SidePanelContex
           </p>
         ) : (
           // Keyed by the model's identity: a switch drops the old model's panel state and jobs.
-          <PanelBoundary key={ctx.model.identity} name={`The ${open.label} panel`} resetKey={`${open.id}|${ctx.model.id}|${ctx.state.task}`}>
+          <PanelBoundary key={ctx.model.identity} name={PANEL_NAMES[open.id]} resetKey={`${open.id}|${ctx.model.id}|${ctx.state.task}`}>
             {open.render(ctx)}
           </PanelBoundary>
         )}
