@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MODEL, loadModel } from './helpers';
+import { DEFAULT_MODEL, loadModel, openMenuOf } from './helpers';
 
 const N = 48;
 const TINY = 'head-atlas/tiny-bert-sst2';
@@ -13,6 +13,7 @@ async function baseline(page: Page): Promise<string> {
 }
 
 async function exportedHead(page: Page): Promise<Record<string, unknown>> {
+  await openMenuOf(page, 'export-head-json');
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[name="export-head-json"]').click()]);
   return JSON.parse(readFileSync(await download.path(), 'utf8'));
 }

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { ARTIFACTS, cellCentre, DEFAULT_MODEL, flatCells, gridIsDrawn } from './helpers';
+import { ARTIFACTS, cellCentre, DEFAULT_MODEL, gridIsDrawn } from './helpers';
 
 const { layers: L, heads: H } = DEFAULT_MODEL;
 const TEXT_1 = 'the teacher explained the lesson to the class .';
@@ -127,8 +127,9 @@ test('build three steps, reorder, present with the keys (same text: no forward),
   await atStep(page, '1 / 3', 'B: head 2-3 in layer 2', '2-3');
   await expect(page.locator('.classroom-text')).toContainText(TEXT_1);
   // The step's own forward pass (its text differs from the view before Play) has returned.
-  await expect(page.locator('.token-chips')).toContainText('teacher');
-  await gridIsDrawn(page, L, H);
+  // In classroom mode the head map is what shows the run: TEXT_1 is 11 tokens, TEXT_2 9.
+  await expect(page.getByTestId('head-detail')).toHaveAttribute('data-tokens', '11');
+  await expect(page.getByTestId('classroom-loading')).toHaveCount(0);
   await expect(page.getByTestId('computing')).toHaveCount(0);
   // → to a step on the same model and text: the head and caption change, and no forward pass runs.
   const before = await runs();
@@ -138,17 +139,17 @@ test('build three steps, reorder, present with the keys (same text: no forward),
   await page.waitForTimeout(800);
   expect(await runs()).toBe(before);
   // A step with another text costs exactly one.
-  const forwardStepMs = await timeKey(page, 'PageDown', `document.querySelector('.token-chips')?.textContent.includes('park')`);
+  const forwardStepMs = await timeKey(page, 'PageDown', `document.querySelector('[data-testid="head-detail"]')?.dataset.tokens === '9'`);
   await atStep(page, '3 / 3', 'C: another sentence, head 4-4', '4-4');
   await expect(page.locator('.classroom-text')).toContainText(TEXT_2);
-  await expect(page.locator('.token-chips')).toContainText('park');
+  await expect(page.getByTestId('head-detail')).toHaveAttribute('data-tokens', '9');
   await expect.poll(runs).toBe(before + 1);
   await page.keyboard.press('ArrowRight'); // the last step stays
   await expect(page.getByTestId('lesson-position')).toHaveText('3 / 3');
   await page.keyboard.press('ArrowLeft');
   await atStep(page, '2 / 3', 'A: head 1-1 looks at the next token', '1-1');
   // [ ] move between the heads of the layer, ↑ ↓ between layers, while the step stays.
-  await expect(page.locator('.token-chips')).toContainText('teacher');
+  await expect(page.getByTestId('head-detail')).toHaveAttribute('data-tokens', '11');
   await expect(page.getByTestId('computing')).toHaveCount(0);
   const headMs = await timeKey(page, ']', headShown('1-2'));
   await expect(page.getByRole('heading', { name: 'Head 1-2' })).toBeVisible();
@@ -287,9 +288,9 @@ test('the example lessons open: the embedded pair plays; the Hub lesson says its
     if (i === n - 1) await expect(page.getByRole('table', { name: 'Prediction' })).toContainText(/positive\s*46\.0%/);
     if (i === n) {
       await expect(page.getByRole('table', { name: 'Prediction' })).toContainText(/positive\s*8[56]\.\d%/);
-      // The last step zeroes head 1-2, whose returned map is then blank: the one flat cell.
-      await expect.poll(() => flatCells(page)).toBe(1);
-    } else await gridIsDrawn(page, L, H);
+      // The last step zeroes head 1-2: the view (and its link) holds that mask.
+      await expect(page).toHaveURL(/mask=/);
+    } else await expect(page.getByTestId('head-detail')).toBeVisible();
     await expect(page.getByTestId('computing')).toHaveCount(0);
     await page.screenshot({ path: `${ARTIFACTS}/lessons-micro-step-${i}.png` });
   }
@@ -301,7 +302,7 @@ test('the example lessons open: the embedded pair plays; the Hub lesson says its
   await expect(page.getByRole('status').filter({ hasText: /Step 1 is meant for google-bert\/bert-base-uncased, which did not load/ })).toBeVisible();
   await expect(page.getByRole('alert').first()).toBeVisible();
   await expect(page.getByTestId('lesson-caption')).not.toBeEmpty();
-  await gridIsDrawn(page, L, H);
+  await expect(page.getByTestId('head-detail')).toBeVisible();
   await page.screenshot({ path: `${ARTIFACTS}/lessons-hub-not-loaded.png` });
   await page.keyboard.press('ArrowRight');
   await expect(page.getByTestId('lesson-position')).toHaveText(/^2 \/ /);

@@ -7,7 +7,7 @@ const { layers: L, heads: H } = DEFAULT_MODEL;
 // Resume decides by the same rule as the command line's --out (analysis/sweep.ts, runSweep's
 // resume): a kept sweep scored with another label mapping is another sweep, so it is not resumed.
 test('Resume refuses a kept sweep scored with another label mapping, saying why, and Run again starts it over', async ({ page }) => {
-  await page.goto('/?panel=masking&n=64');
+  await page.goto('/?panel=sweep&n=64');
   await expect(page.getByTestId('model-info')).toContainText(DEFAULT_MODEL.text);
   const run = page.locator('button[name="sweep-run"]');
   const summary = page.getByTestId('sweep-summary');
@@ -18,6 +18,7 @@ test('Resume refuses a kept sweep scored with another label mapping, saying why,
   await expect(summary).toContainText('(incomplete)');
 
   // The model's two outputs mapped the other way round.
+  await page.locator('details.label-mapping-menu').evaluate((d: HTMLDetailsElement) => (d.open = true));
   await page.locator('select[name="map-0"]').selectOption('1');
   await page.locator('select[name="map-1"]').selectOption('0');
   await run.click();

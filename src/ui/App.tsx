@@ -242,6 +242,8 @@ export function App() {
         <header className="classroom-bar">
           <h1>Head Atlas</h1>
           <span className="muted">{model ? `${model.label} · ${model.shape.layers} layers × ${model.shape.heads} heads` : 'loading the model…'}</span>
+          {/* Keeps the view actions at the workspace header's position, so the Lessons menu (and a lesson playing) stays mounted across the switch. */}
+          {null}
           <span className="spacer" />
           {viewActions}
         </header>
