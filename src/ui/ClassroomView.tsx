@@ -77,7 +77,10 @@ export function ClassroomView({ state, setState, model, result, loading, predict
           <h2>{detailTitle(selected, state.aggregation)}</h2>
           {type && state.aggregation === 'head' && <span className={`type-pill type-${type.replace('+', '-')}`}>{type}</span>}
         </div>
-        {caption && <div className="lesson-caption-slot">{caption}</div>}
+        {/* A playing lesson puts its caption and step controls here (LessonMenu renders them into it). */}
+        <div className="lesson-caption-slot" id="lesson-caption-slot">
+          {caption}
+        </div>
         <section className="classroom-text" aria-label="Sentences">
           <p>{state.textA}</p>
           {state.textB && <p className="sentence-b">{state.textB}</p>}

@@ -1,4 +1,5 @@
-import { useCallback, useEffect, useRef, useState, type Dispatch, type SetStateAction } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type Dispatch, type SetStateAction } from 'react';
+import { createPortal } from 'react-dom';
 import { downloadFile } from './exporters';
 import { LessonEditor } from './LessonEditor';
 import { LessonPlayer } from './LessonPlayer';
@@ -49,6 +50,9 @@ export function Lessons({ state, setState, report, shape, loadModel }: LessonsPr
   const [lesson, setLesson] = useState<Lesson>(emptyLesson);
   const [previous, setPrevious] = useState<Lesson | null>(null);
   const [ready, setReady] = useState(false);
+  // Classroom mode's caption column, where a playing lesson shows its caption and step controls.
+  const [captionSlot, setCaptionSlot] = useState<HTMLElement | null>(null);
+  useLayoutEffect(() => setCaptionSlot(state.classroom ? document.getElementById('lesson-caption-slot') : null));
   const [editing, setEditing] = useState(false);
   const [selected, setSelected] = useState(0);
   const [playing, setPlaying] = useState<number | null>(null);
@@ -359,15 +363,10 @@ export function Lessons({ state, setState, report, shape, loadModel }: LessonsPr
           onClose={() => setEditing(false)}
         />
       )}
-      {playing !== null && state.classroom && (
-        <LessonPlayer
-          lesson={lesson}
-          index={playing}
-          waiting={waiting}
-          onGo={go}
-          onExit={() => setState((s) => ({ ...s, classroom: false }))}
-        />
-      )}
+      {playing !== null &&
+        state.classroom &&
+        captionSlot &&
+        createPortal(<LessonPlayer lesson={lesson} index={playing} waiting={waiting} onGo={go} onExit={() => setState((s) => ({ ...s, classroom: false }))} />, captionSlot)}
     </>
   );
 }
