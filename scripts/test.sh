@@ -17,7 +17,7 @@ e2e=$?
 npm run test:slurm -- --reporter=default --reporter=json --outputFile.json=test-reports/slurm.json
 slurm=$?
 
-node -e '
+UNIT_EXIT=$unit E2E_EXIT=$e2e SLURM_EXIT=$slurm node -e '
 const fs = require("fs");
 const read = (f) => { try { return JSON.parse(fs.readFileSync(f, "utf8")); } catch { return null; } };
 const unit = read("test-reports/unit.json");
@@ -32,6 +32,11 @@ if (slurm) {
   const skipped = slurm.testResults.flatMap((f) => f.assertionResults).find((t) => t.status !== "passed" && t.status !== "failed");
   if (skipped) note = `SLURM tests ${skipped.ancestorTitles.join(" ")}`;
 } else failed += 1;
+// A runner that failed without a failed test (a server that would not start, a crash) still counts as one failure.
+for (const [exit, report] of [["UNIT_EXIT", unit], ["E2E_EXIT", e2e], ["SLURM_EXIT", slurm]]) {
+  const counted = report ? (report.numFailedTests ?? report.stats?.unexpected ?? 0) : 1;
+  if (process.env[exit] !== "0" && counted === 0) failed += 1;
+}
 if (note) console.log(note);
 console.log(`tests: ${passed} passed, ${failed} failed`);
 '
