@@ -31,7 +31,7 @@ test('the built app works under its Content-Security-Policy, which blocks inline
   await loadModel(page, 'head-atlas/tiny-bert-sst2');
   await expect(page.getByTestId('model-info')).toContainText('head-atlas/tiny-bert-sst2');
   await gridIsDrawn(page, 3, 4);
-  await page.getByRole('tab', { name: 'Masking & task scores' }).click();
+  await page.getByRole('tab', { name: 'Mask', exact: true }).click();
   await expect(page.getByTestId('masking-progress')).toContainText(/baseline (\d+)\/\1/);
   expect(await page.evaluate(() => (window as unknown as { cspViolations: string[] }).cspViolations)).toEqual([]);
   // The policy is enforced: markup that got in could run no script.
