@@ -223,7 +223,8 @@ export function App() {
   const masks = headKeep || layerKeep ? { heads: headKeep && headKeep.includes(0) ? headKeep : null, layers: layerKeep, mode: state.disableMode } : null;
   const toggleClassroom = () => setState((s) => ({ ...s, classroom: !s.classroom, head: s.head ?? { layer: 1, head: 1 } }));
   const viewActions = (
-    <div className="view-actions">
+    // Keyed, so React keeps it (and the Lessons menu, with a lesson playing) when the header switches mode.
+    <div className="view-actions" key="view-actions">
       <div className="lesson-slot">
         <Lessons state={state} setState={setState} report={report} shape={model?.shape ?? null} loadModel={loadModelText} />
       </div>
@@ -242,8 +243,6 @@ export function App() {
         <header className="classroom-bar">
           <h1>Head Atlas</h1>
           <span className="muted">{model ? `${model.label} · ${model.shape.layers} layers × ${model.shape.heads} heads` : 'loading the model…'}</span>
-          {/* Keeps the view actions at the workspace header's position, so the Lessons menu (and a lesson playing) stays mounted across the switch. */}
-          {null}
           <span className="spacer" />
           {viewActions}
         </header>
