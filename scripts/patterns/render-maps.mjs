@@ -42,16 +42,6 @@ const MODELS = ['micro-bert', 'micro-bert-sst2'];
 /** Heads kept per example and model (of 16), chosen at random with the seed. */
 const HEADS_PER_MODEL = 8;
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function shuffle(list, random) {
   for (let i = list.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
@@ -67,6 +57,7 @@ async function buildSet() {
     const { EngineHost } = await server.ssrLoadModule('/src/engine/engineHost.ts');
     const { diskSource } = await server.ssrLoadModule('/src/engine/diskSource.ts');
     const { GLUE_TASKS, parseGlueTsv } = await server.ssrLoadModule('/src/analysis/glue.ts');
+    const { mulberry32 } = await server.ssrLoadModule('/src/analysis/bootstrap.ts');
     const random = mulberry32(SEED);
     const examples = [];
     for (const bin of PLAN) {

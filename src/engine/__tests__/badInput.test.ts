@@ -2,21 +2,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseBertConfig } from '../bertConfig';
 import { diskSource } from '../diskSource';
-import { isEngineError } from '../errors';
 import { prepareModel } from '../loadModel';
 import type { ModelSource } from '../modelSource';
 import { parseHubId } from '../modelSource';
-import { hubFolder, loadFixture } from './fixtures';
+import { hubFolder, loadFixture, refusal } from './fixtures';
 
-async function refusal(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (e) {
-    if (!isEngineError(e)) throw e;
-    return e;
-  }
-  throw new Error('expected the engine to refuse');
-}
 
 /** The fixture folder with one file replaced (e.g. truncated), as a broken download would leave it. */
 function withFile(name: string, path: string, bytes: Uint8Array): ModelSource {

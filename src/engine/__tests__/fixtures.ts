@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import * as ort from 'onnxruntime-web';
 import { BertRunner, type DisableMode } from '../bertRunner';
 import { diskSource } from '../diskSource';
+import { isEngineError, type EngineError } from '../errors';
 import { prepareModel, type LoadOptions } from '../loadModel';
 
 export const FIXTURES = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
@@ -53,4 +54,15 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** The EngineError a promise rejects with; fails the test if it resolves or throws something else. */
+export async function refusal(promise: Promise<unknown>): Promise<EngineError> {
+  try {
+    await promise;
+  } catch (e) {
+    if (!isEngineError(e)) throw e;
+    return e;
+  }
+  throw new Error('expected the engine to refuse');
 }

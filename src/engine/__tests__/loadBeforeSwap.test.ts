@@ -6,25 +6,15 @@ import type { AddressInfo } from 'node:net';
 import * as ort from 'onnxruntime-web';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineHost } from '../engineHost';
-import { isEngineError, type EngineError } from '../errors';
 import type { ByteCache } from '../modelSource';
 import { encodeModel } from '../onnxGraph';
 import { onnx } from '../onnxProto.js';
 import { plainOrtMessage } from '../trialRun';
-import { hubFolder } from './fixtures';
+import { hubFolder, refusal } from './fixtures';
 
 const backend = { requested: 'wasm', backend: 'wasm', threads: 1, crossOriginIsolated: false, fallbackReason: null } as const;
 const TOKENIZER_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt'];
 
-async function refusal(promise: Promise<unknown>): Promise<EngineError> {
-  try {
-    await promise;
-  } catch (e) {
-    if (!isEngineError(e)) throw e;
-    return e;
-  }
-  throw new Error('expected the engine to refuse');
-}
 
 /** tiny-bert's folder as picked files, with some replaced. */
 function folder(name: string, replaced: Record<string, Uint8Array | string> = {}, paths = [...TOKENIZER_FILES, 'onnx/model.onnx']) {
